@@ -1,0 +1,40 @@
+"""Figures: DOT building, label formatting, themes and the Graphviz backends."""
+
+from __future__ import annotations
+
+from graphviz_bp.engine import Trace
+from graphviz_bp.render.backends import FORMATS, Backend, RenderError, find_backend
+from graphviz_bp.render.dot import LABEL_MODES, RANKDIRS, RenderOptions, build_dot, to_dot_source
+
+OUTPUT_FORMATS = ("svg", "png", "pdf", "dot")
+
+
+def render_bytes(
+    trace: Trace, fmt: str, options: RenderOptions | None = None, *, backend: Backend | None = None
+) -> bytes:
+    """Return the figure of `trace` in `fmt`: svg, png, pdf, or dot (the DOT text, UTF-8).
+
+    Raises RenderError when `fmt` needs Graphviz and no backend is available.
+    """
+    source = to_dot_source(trace, options)
+    if fmt == "dot":
+        return source.encode("utf-8")
+    backend = backend or find_backend()
+    if backend is None:
+        raise RenderError("no Graphviz is available to draw the figure")
+    return backend.render(source, fmt)
+
+
+__all__ = [
+    "FORMATS",
+    "LABEL_MODES",
+    "OUTPUT_FORMATS",
+    "RANKDIRS",
+    "Backend",
+    "RenderError",
+    "RenderOptions",
+    "build_dot",
+    "find_backend",
+    "render_bytes",
+    "to_dot_source",
+]

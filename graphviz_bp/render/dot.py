@@ -1,0 +1,198 @@
+"""Build the DOT description of a figure from a Graph and its Trace.
+
+Operations are nodes (circles for primitive ops, boxes for layers); values are edges, each
+labelled with the forward value above the gradient that flows back along it, as in the
+textbook's backprop figures. Labels are HTML-like tables whose text is escaped here on
+purpose; node names go through the graphviz package's quoting.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Literal
+
+import graphviz
+import numpy as np
+
+from graphviz_bp.engine import Trace
+from graphviz_bp.errors import SpecError
+from graphviz_bp.graph import Value
+from graphviz_bp.ops import REGISTRY
+from graphviz_bp.render.labels import format_array, format_number, format_shape
+from graphviz_bp.render.themes import Theme, get_theme
+
+LabelMode = Literal["symbolic", "numeric", "both", "shapes"]
+LABEL_MODES: tuple[str, ...] = ("symbolic", "numeric", "both", "shapes")
+RANKDIRS: tuple[str, ...] = ("LR", "TB")
+# Ids of the nodes that the figure adds: the output's terminal and each edge's label node.
+# '#' followed by letters cannot clash with a user's name or a generated subexpression.
+OUTPUT_SUFFIX = "#output"
+LABEL_INFIX = "#edge"
+LINE_PORT = "line"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a figure is drawn. `precision` is the number of significant digits."""
+
+    labels: LabelMode = "both"
+    forward_only: bool = False
+    rankdir: str = "LR"
+    precision: int = 4
+    theme: str = "book"
+    max_label_length: int = 24
+
+    def __post_init__(self) -> None:
+        if self.labels not in LABEL_MODES:
+            raise SpecError(f"unknown label mode {self.labels!r}", hint=f"use one of: {', '.join(LABEL_MODES)}")
+        if self.rankdir not in RANKDIRS:
+            raise SpecError(f"unknown rankdir {self.rankdir!r}", hint="use LR (left to right) or TB (top to bottom)")
+        if not 1 <= self.precision <= 17:
+            raise SpecError(f"precision {self.precision} is out of range", hint="use 1 to 17 significant digits")
+        get_theme(self.theme)
+
+
+def build_dot(trace: Trace, options: RenderOptions | None = None) -> graphviz.Digraph:
+    """Build the figure of `trace` as a graphviz.Digraph (not yet laid out).
+
+    Each edge of the computational graph is drawn as two DOT edges through a label node: a
+    table whose thin middle row carries the line, with the forward value above it and the
+    gradient below it (left and right of it with rankdir TB).
+    """
+    options = options or RenderOptions()
+    theme = get_theme(options.theme)
+    graph = trace.graph
+    symbols = _symbolic_text(trace, options)
+
+    dot = graphviz.Digraph(name=graph.name)
+    dot.attr(rankdir=options.rankdir, bgcolor=theme.background, nodesep="0.25", ranksep="0.3")
+    dot.attr("node", fontname=theme.font, fontcolor=theme.forward, color=theme.node_line,
+             style="filled", fillcolor=theme.node_fill)
+    dot.attr("edge", color=theme.node_line, arrowsize="0.7")
+
+    for value in graph.values.values():
+        dot.node(value.name, **_node_attributes(value, theme))
+
+    edges: list[tuple[str, str, np.ndarray | None, str | None]] = []
+    for node in graph.nodes:
+        for slot, source in enumerate(node.inputs):
+            grad_symbol = symbols.edges.get((node.name, slot)) if symbols else None
+            edges.append((source, node.name, trace.edge_grads.get((node.name, slot)), grad_symbol))
+    output = graph[graph.output]
+    terminal = output.name + OUTPUT_SUFFIX
+    dot.node(terminal, label=_html_text(output.name, theme.forward), shape="plaintext", style="")
+    edges.append((output.name, terminal, trace.seed, symbols.output_grad if symbols else None))
+
+    for index, (source, target, grad, grad_symbol) in enumerate(edges):
+        if graph[source].kind == "constant":
+            # A constant's node already shows its number, and no gradient flows back to it.
+            dot.edge(source, target)
+            continue
+        middle = f"{target}{LABEL_INFIX}{index}"
+        table = _edge_table(trace, options, theme, symbols, source, grad, grad_symbol)
+        dot.node(middle, label=table, shape="plaintext", style="", margin="0")
+        entry, exit_ = ("w", "e") if options.rankdir == "LR" else ("n", "s")
+        dot.edge(source, f"{middle}:{LINE_PORT}:{entry}", arrowhead="none")
+        dot.edge(f"{middle}:{LINE_PORT}:{exit_}", target)
+    return dot
+
+
+def to_dot_source(trace: Trace, options: RenderOptions | None = None) -> str:
+    """Return the DOT text of the figure of `trace`."""
+    return build_dot(trace, options).source
+
+
+@dataclass(frozen=True)
+class _Symbols:
+    forward: dict[str, str]
+    edges: dict[tuple[str, int], str]
+    output_grad: str
+
+
+def _symbolic_text(trace: Trace, options: RenderOptions) -> _Symbols | None:
+    if options.labels not in ("symbolic", "both"):
+        return None
+    # Imported here because sympy takes about a quarter of a second to import.
+    from graphviz_bp.symbolic import annotate
+
+    notes = annotate(trace.graph, max_length=options.max_label_length)
+    return _Symbols(notes.forward, notes.edges, notes.grads[trace.graph.output])
+
+
+def _node_attributes(value: Value, theme: Theme) -> dict[str, str]:
+    if value.kind == "input":
+        return {"label": _html_text(value.name, theme.forward), "shape": "plaintext", "style": ""}
+    if value.kind == "constant":
+        text = value.name if value.shape else format_number(value.data, 6)
+        return {"label": _html_text(text, theme.forward), "shape": "plaintext", "style": ""}
+    op = REGISTRY[value.op or ""]
+    text = value.label or op.symbol
+    attributes = {"label": _html_text(text, theme.forward), "tooltip": value.name}
+    if op.layer or value.label:
+        attributes.update(shape="box", style="rounded,filled", margin="0.15,0.1")
+    else:
+        attributes.update(shape="circle", margin="0.02")
+    return attributes
+
+
+def _edge_table(
+    trace: Trace,
+    options: RenderOptions,
+    theme: Theme,
+    symbols: _Symbols | None,
+    source: str,
+    grad: np.ndarray | None,
+    grad_symbol: str | None,
+) -> str:
+    value = trace.values[source]
+    forward = _value_lines(options, value, symbols.forward[source] if symbols else None)
+    backward: list[str] = []
+    if not options.forward_only and grad is not None:
+        backward = _value_lines(options, grad, grad_symbol)
+    shape = format_shape(value.shape) if value.ndim else None
+
+    if options.rankdir == "LR":
+        rows = [_row(_cell(line, theme.forward)) for line in forward]
+        if shape:
+            rows.append(_row(_cell(shape, theme.shape, size=10)))
+        rows.append(_row(f'<TD PORT="{LINE_PORT}" BORDER="1" SIDES="B" COLOR="{theme.node_line}" HEIGHT="1"></TD>'))
+        rows += [_row(_cell(line, theme.backward)) for line in backward]
+        body = "".join(rows)
+    else:
+        left = "<BR/>".join(_font(line, theme.forward) for line in forward)
+        if shape:
+            left += ("<BR/>" if left else "") + _font(shape, theme.shape, size=10)
+        right = "<BR/>".join(_font(line, theme.backward) for line in backward)
+        line_cell = f'<TD PORT="{LINE_PORT}" BORDER="1" SIDES="L" COLOR="{theme.node_line}" WIDTH="1"></TD>'
+        body = _row(f'<TD ALIGN="RIGHT">{left}</TD>{line_cell}<TD ALIGN="LEFT">{right}</TD>')
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
+
+
+def _value_lines(options: RenderOptions, array: np.ndarray, symbol: str | None) -> list[str]:
+    """Lines of text for one value or gradient: its symbol, its numbers, or both."""
+    if options.labels == "shapes":
+        return []
+    numbers = format_array(array, options.precision) if options.labels != "symbolic" else None
+    if symbol is not None and numbers and array.ndim == 0:
+        return [symbol if symbol == numbers[0] else f"{symbol} = {numbers[0]}"]
+    return ([symbol] if symbol is not None else []) + (numbers or [])
+
+
+def _row(cells: str) -> str:
+    return f"<TR>{cells}</TR>"
+
+
+def _cell(text: str, color: str, size: int | None = None) -> str:
+    return f"<TD>{_font(text, color, size)}</TD>"
+
+
+def _font(text: str, color: str, size: int | None = None) -> str:
+    size_attribute = f' POINT-SIZE="{size}"' if size else ""
+    return f'<FONT COLOR="{color}"{size_attribute}>{html.escape(text)}</FONT>'
+
+
+def _html_text(text: str, color: str) -> str:
+    return f'<<FONT COLOR="{color}">{html.escape(text)}</FONT>>'
+
+
