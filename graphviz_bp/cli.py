@@ -255,8 +255,9 @@ def ops() -> None:
     from graphviz_bp.ops import REGISTRY
 
     table = Table(title="operations")
-    for column in ("name", "symbol", "arity", "parameters", "local derivative"):
-        table.add_column(column)
+    for column in ("name", "symbol", "arity", "parameters"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("local derivative")
     for op in REGISTRY.values():
         parameters = ", ".join(f"{k}={v}" for k, v in op.params.items()) or "—"
         table.add_row(op.name, op.symbol, str(op.arity), parameters, op.derivative)

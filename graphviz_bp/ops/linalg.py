@@ -33,6 +33,9 @@ def _matmul_grads(
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Gradients of a @ b for vector and matrix operands: ∂L/∂A = G·Bᵀ, ∂L/∂B = Aᵀ·G."""
     grad_a = grad_b = None
+    if a.ndim == 1 and b.ndim == 1:
+        # The inner product: a scalar output, so each gradient is the other vector scaled.
+        return (grad_out * b if needs[0] else None, grad_out * a if needs[1] else None)
     if needs[0]:
         grad_a = np.outer(grad_out, b) if a.ndim == 2 and b.ndim == 1 else grad_out @ b.T
     if needs[1]:
