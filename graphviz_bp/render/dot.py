@@ -42,6 +42,7 @@ class RenderOptions:
     precision: int = 4
     theme: str = "book"
     max_label_length: int = 24
+    transparent: bool = False
 
     def __post_init__(self) -> None:
         if self.labels not in LABEL_MODES:
@@ -66,7 +67,8 @@ def build_dot(trace: Trace, options: RenderOptions | None = None) -> graphviz.Di
     symbols = _symbolic_text(trace, options)
 
     dot = graphviz.Digraph(name=graph.name)
-    dot.attr(rankdir=options.rankdir, bgcolor=theme.background, nodesep="0.25", ranksep="0.3")
+    background = "transparent" if options.transparent else theme.background
+    dot.attr(rankdir=options.rankdir, bgcolor=background, nodesep="0.25", ranksep="0.3")
     dot.attr("node", fontname=theme.font, fontcolor=theme.forward, color=theme.node_line,
              style="filled", fillcolor=theme.node_fill)
     dot.attr("edge", color=theme.node_line, arrowsize="0.7")
@@ -157,13 +159,13 @@ def _edge_table(
         if shape:
             rows.append(_row(_cell(shape, theme.shape, size=10)))
         rows.append(_row(f'<TD PORT="{LINE_PORT}" BORDER="1" SIDES="B" COLOR="{theme.node_line}" HEIGHT="1"></TD>'))
-        rows += [_row(_cell(line, theme.backward)) for line in backward]
+        rows += [_row(_cell(line, theme.backward, italic=theme.backward_italic)) for line in backward]
         body = "".join(rows)
     else:
         left = "<BR/>".join(_font(line, theme.forward) for line in forward)
         if shape:
             left += ("<BR/>" if left else "") + _font(shape, theme.shape, size=10)
-        right = "<BR/>".join(_font(line, theme.backward) for line in backward)
+        right = "<BR/>".join(_font(line, theme.backward, italic=theme.backward_italic) for line in backward)
         line_cell = f'<TD PORT="{LINE_PORT}" BORDER="1" SIDES="L" COLOR="{theme.node_line}" WIDTH="1"></TD>'
         body = _row(f'<TD ALIGN="RIGHT">{left}</TD>{line_cell}<TD ALIGN="LEFT">{right}</TD>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
@@ -183,13 +185,14 @@ def _row(cells: str) -> str:
     return f"<TR>{cells}</TR>"
 
 
-def _cell(text: str, color: str, size: int | None = None) -> str:
-    return f"<TD>{_font(text, color, size)}</TD>"
+def _cell(text: str, color: str, size: int | None = None, italic: bool = False) -> str:
+    return f"<TD>{_font(text, color, size, italic)}</TD>"
 
 
-def _font(text: str, color: str, size: int | None = None) -> str:
+def _font(text: str, color: str, size: int | None = None, italic: bool = False) -> str:
     size_attribute = f' POINT-SIZE="{size}"' if size else ""
-    return f'<FONT COLOR="{color}"{size_attribute}>{html.escape(text)}</FONT>'
+    body = f"<I>{html.escape(text)}</I>" if italic else html.escape(text)
+    return f'<FONT COLOR="{color}"{size_attribute}>{body}</FONT>'
 
 
 def _html_text(text: str, color: str) -> str:

@@ -18,6 +18,8 @@ class Theme:
     background: str
     node_fill: str
     node_line: str
+    # Gradients are also set in italics where color alone cannot tell them apart (print).
+    backward_italic: bool = False
     font: str = "DejaVu Sans"
 
 
@@ -27,6 +29,9 @@ THEMES = {
                   node_fill="white", node_line="black"),
     "dark": Theme("dark", forward="#e8e8e8", backward="#ff7f50", shape="#a0a0a0", background="#1e1e1e",
                   node_fill="#2d2d2d", node_line="#e8e8e8"),
+    # For black-and-white print: gradients in dark gray italics.
+    "mono": Theme("mono", forward="black", backward="#404040", shape="#606060", background="white",
+                  node_fill="white", node_line="black", backward_italic=True),
 }
 
 
