@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -46,6 +47,12 @@ class Trace:
     @property
     def output(self) -> np.ndarray:
         return self.values[self.graph.output]
+
+    def _repr_svg_(self) -> str | None:
+        """The figure of this trace, for Jupyter (see graphviz_bp.api)."""
+        from graphviz_bp.api import notebook_svg
+
+        return notebook_svg(self)
 
 
 def unbroadcast(grad: np.ndarray, shape: Shape) -> np.ndarray:
@@ -151,8 +158,16 @@ def _forward(
     return values, caches
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _check_finite(array: np.ndarray, node: str, what: str) -> None:
-    if np.isfinite(array).all():
+    if isinstance(array, np.ndarray) and array.ndim == 0 and array.dtype is _FLOAT64:
+        # A scalar graph checks one number per value and gradient: math.isfinite on a 0-d
+        # float64 array gives the same answer as np.isfinite(array).all(), about 20 times faster.
+        if math.isfinite(array):
+            return
+    elif np.isfinite(array).all():
         return
     bad = array[~np.isfinite(array)].flat[0]
     raise NonFiniteError(

@@ -42,6 +42,8 @@ class Value:
     label: str | None = None
     shape: Shape | None = None
     location: Location | None = None
+    # Draw this composite op (sigmoid, affine, softmax_with_loss) as its primitive subgraph.
+    expand: bool = False
 
     @property
     def is_leaf(self) -> bool:
@@ -133,6 +135,12 @@ class Graph:
     def consumers(self, name: str) -> tuple[tuple[str, int], ...]:
         """Every use of `name` as (consuming node, input slot), in topological order."""
         return self._consumers[name]
+
+    def _repr_svg_(self) -> str | None:
+        """The figure of one forward and backward pass, for Jupyter (see graphviz_bp.api)."""
+        from graphviz_bp.api import notebook_svg
+
+        return notebook_svg(self)
 
 
 def _index_unique(values: Iterable[Value]) -> dict[str, Value]:

@@ -10,16 +10,32 @@ from graphviz_bp.spec.arrays import DEFAULT_MAX_ELEMENTS
 from graphviz_bp.spec.yaml_spec import load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
+PYTHON_SUFFIXES = (".py",)
 
 
-def load(path: str | Path, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> Graph:
-    """Load the spec file at `path` into a Graph; the suffix selects the front end."""
+def load(path: str | Path, *, max_elements: int = DEFAULT_MAX_ELEMENTS, graph: str | None = None) -> Graph:
+    """Load the spec file at `path` into a Graph; the suffix selects the front end.
+
+    A .py spec is run (its code executes) and `graph` picks one of the graphs it defines at
+    module level, by variable or graph name. A YAML spec defines one graph, which `graph`,
+    when given, must name.
+    """
     path = Path(path)
     if path.suffix.lower() in YAML_SUFFIXES:
-        return load_yaml(path, max_elements=max_elements)
+        loaded = load_yaml(path, max_elements=max_elements)
+        if graph is not None and graph != loaded.name:
+            raise SpecError(
+                f"{path} defines no graph {graph!r}; its graph is {loaded.name!r}",
+                hint="a YAML spec holds one graph: leave out the graph choice, or give its name",
+            )
+        return loaded
+    if path.suffix.lower() in PYTHON_SUFFIXES:
+        from graphviz_bp.spec.python_spec import load_python
+
+        return load_python(path, graph=graph, max_elements=max_elements)
     raise SpecError(
         f"cannot load {path}: unknown spec suffix {path.suffix!r}",
-        hint="spec files end in .yaml or .yml",
+        hint="spec files end in .yaml, .yml or .py",
     )
 
 
