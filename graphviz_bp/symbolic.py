@@ -25,6 +25,9 @@ from graphviz_bp.ops import REGISTRY
 # value by its node name, a gradient by ∂L/∂(name). This keeps deep graphs readable.
 DEFAULT_MAX_LENGTH = 24
 
+# An edge label longer than this multiple of the limit is written as ∂L/∂(input) instead,
+# so that no label of a figure grows without bound.
+EDGE_LENGTH_FACTOR = 2
 GRAD_PREFIX = "∂L/∂"
 MINUS = "−"
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -110,14 +113,28 @@ def annotate(graph: Graph, max_length: int = DEFAULT_MAX_LENGTH) -> Annotations:
                 continue
             grad = op.grad_expr(TOOLKIT, slot, upstream[node.name], args, display[node.name], node.params, shapes)
             if op.elementwise and graph[source].shape != node.shape:
-                grad = ReduceSum(grad)
+                grad = _sum_broadcast_axes(grad, graph[source].shape, node.shape)
             grad = _collapse_named(grad, expanded)
-            edges[(node.name, slot)] = to_text(grad)
+            text = to_text(grad)
+            if len(text) > EDGE_LENGTH_FACTOR * max_length:
+                text = GRAD_PREFIX + _grad_name(display[source])
+            edges[(node.name, slot)] = text
             totals[source] = grad if source not in totals else totals[source] + grad
 
     grads = {name: to_text(expr) for name, expr in totals.items()}
     forward = {name: to_text(expr) for name, expr in display.items()}
     return Annotations(forward=forward, edges=edges, grads=grads)
+
+
+def _sum_broadcast_axes(grad: Any, shape: tuple[int, ...], out_shape: tuple[int, ...]) -> Any:
+    """Wrap `grad` in the sum over the axes that broadcasting added or stretched."""
+    extra = len(out_shape) - len(shape)
+    axes = list(range(extra)) + [extra + i for i, size in enumerate(shape) if size == 1 and out_shape[extra + i] != 1]
+    if len(axes) == 1:
+        return ReduceSum(grad, sp.Integer(axes[0]))
+    if len(axes) == len(out_shape):
+        return ReduceSum(grad)
+    return ReduceSum(grad, sp.Tuple(*[sp.Integer(axis) for axis in axes]))
 
 
 def _symbol(name: str, value: Value) -> sp.Symbol:

@@ -36,6 +36,9 @@ class Op:
     layer: ClassVar[bool] = False
     # Whether the output is the elementwise broadcast of the inputs' shapes.
     elementwise: ClassVar[bool] = False
+    # For a composite op: the same function as an expression of primitive ops, with the
+    # names it uses for the inputs, e.g. ("1 / (1 + exp(-x))", ("x",)).
+    expansion: ClassVar[tuple[str, tuple[str, ...]] | None] = None
 
     def infer_shape(self, shapes: tuple[Shape, ...], params: Params) -> Shape:
         """Return the output shape for these input shapes, or raise ShapeError."""

@@ -211,6 +211,7 @@ class Sigmoid(Op):
     arity = 1
     derivative = "∂y/∂x = y(1−y)"
     elementwise = True
+    expansion = ("1 / (1 + exp(-x))", ("x",))
 
     def forward(self, xs, params):
         # exp(−log(1 + exp(−x))) never overflows, unlike 1 / (1 + exp(−x)) for large −x.

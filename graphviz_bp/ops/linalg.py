@@ -95,6 +95,7 @@ class Affine(Op):
     arity = 3
     layer = True
     derivative = "∂L/∂X = ∂L/∂Y·Wᵀ, ∂L/∂W = Xᵀ·∂L/∂Y, ∂L/∂B = ∂L/∂Y summed over the batch axis"
+    expansion = ("X @ W + b", ("X", "W", "b"))
 
     def infer_shape(self, shapes, params):
         x, w, b = shapes

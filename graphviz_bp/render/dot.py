@@ -30,11 +30,14 @@ RANKDIRS: tuple[str, ...] = ("LR", "TB")
 OUTPUT_SUFFIX = "#output"
 LABEL_INFIX = "#edge"
 LINE_PORT = "line"
+# Text not yet computed in a step frame is drawn in this color, so that every frame keeps
+# the same layout and slides do not jump.
+BLANK = "transparent"
 
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """How a figure is drawn. `precision` is the number of significant digits."""
+    """Options of a figure; `precision` is the number of significant digits."""
 
     labels: LabelMode = "both"
     forward_only: bool = False
@@ -43,6 +46,9 @@ class RenderOptions:
     theme: str = "book"
     max_label_length: int = 24
     transparent: bool = False
+    # Draw the state after trace.steps[step]: later values and gradients are blank and the
+    # step's node is highlighted. None draws the finished passes.
+    step: int | None = None
 
     def __post_init__(self) -> None:
         if self.labels not in LABEL_MODES:
@@ -66,15 +72,19 @@ def build_dot(trace: Trace, options: RenderOptions | None = None) -> graphviz.Di
     graph = trace.graph
     symbols = _symbolic_text(trace, options)
 
-    dot = graphviz.Digraph(name=graph.name)
+    dot = graphviz.Digraph(name=_dot_id(graph.name))
     background = "transparent" if options.transparent else theme.background
     dot.attr(rankdir=options.rankdir, bgcolor=background, nodesep="0.25", ranksep="0.3")
     dot.attr("node", fontname=theme.font, fontcolor=theme.forward, color=theme.node_line,
              style="filled", fillcolor=theme.node_fill)
     dot.attr("edge", color=theme.node_line, arrowsize="0.7")
 
+    progress = _StepProgress.at(trace, options.step)
     for value in graph.values.values():
-        dot.node(value.name, **_node_attributes(value, theme))
+        attributes = _node_attributes(value, theme)
+        if value.name == progress.active:
+            attributes.update(fillcolor=theme.highlight, penwidth="2")
+        dot.node(_dot_id(value.name), **attributes)
 
     edges: list[tuple[str, str, np.ndarray | None, str | None]] = []
     for node in graph.nodes:
@@ -83,21 +93,56 @@ def build_dot(trace: Trace, options: RenderOptions | None = None) -> graphviz.Di
             edges.append((source, node.name, trace.edge_grads.get((node.name, slot)), grad_symbol))
     output = graph[graph.output]
     terminal = output.name + OUTPUT_SUFFIX
-    dot.node(terminal, label=_html_text(output.name, theme.forward), shape="plaintext", style="")
+    dot.node(_dot_id(terminal), label=_html_text(output.name, theme.forward), shape="plaintext", style="")
     edges.append((output.name, terminal, trace.seed, symbols.output_grad if symbols else None))
 
     for index, (source, target, grad, grad_symbol) in enumerate(edges):
         if graph[source].kind == "constant":
             # A constant's node already shows its number, and no gradient flows back to it.
-            dot.edge(source, target)
+            dot.edge(_dot_id(source), _dot_id(target))
             continue
-        middle = f"{target}{LABEL_INFIX}{index}"
-        table = _edge_table(trace, options, theme, symbols, source, grad, grad_symbol)
+        middle = f"{_dot_id(target)}{LABEL_INFIX}{index}"
+        colors = (
+            theme.forward if progress.forward_known(source) else BLANK,
+            theme.backward if progress.backward_known(target) else BLANK,
+        )
+        table = _edge_table(trace, options, theme, symbols, source, grad, grad_symbol, colors)
         dot.node(middle, label=table, shape="plaintext", style="", margin="0")
         entry, exit_ = ("w", "e") if options.rankdir == "LR" else ("n", "s")
-        dot.edge(source, f"{middle}:{LINE_PORT}:{entry}", arrowhead="none")
-        dot.edge(f"{middle}:{LINE_PORT}:{exit_}", target)
+        dot.edge(_dot_id(source), f"{middle}:{LINE_PORT}:{entry}", arrowhead="none")
+        dot.edge(f"{middle}:{LINE_PORT}:{exit_}", _dot_id(target))
     return dot
+
+
+@dataclass(frozen=True)
+class _StepProgress:
+    """The state a step frame shows: values computed so far, gradients sent so far, the active node."""
+
+    computed: frozenset[str]
+    differentiated: frozenset[str]
+    active: str | None
+    finished: bool
+
+    @classmethod
+    def at(cls, trace: Trace, step: int | None) -> _StepProgress:
+        if step is None:
+            return cls(frozenset(), frozenset(), None, True)
+        if not 0 <= step < len(trace.steps):
+            raise SpecError(f"step {step} is out of range", hint=f"the passes have steps 0 to {len(trace.steps) - 1}")
+        done = trace.steps[: step + 1]
+        computed = {v.name for v in trace.graph.values.values() if v.is_leaf}
+        computed |= {s.node for s in done if s.phase == "forward"}
+        differentiated = {s.node for s in done if s.phase == "backward"}
+        if trace.steps[step].phase == "backward":
+            # The seed ∂L/∂output is given as soon as the backward pass starts.
+            differentiated.add(trace.graph.output + OUTPUT_SUFFIX)
+        return cls(frozenset(computed), frozenset(differentiated), trace.steps[step].node, False)
+
+    def forward_known(self, name: str) -> bool:
+        return self.finished or name in self.computed
+
+    def backward_known(self, consumer: str) -> bool:
+        return self.finished or consumer in self.differentiated
 
 
 def to_dot_source(trace: Trace, options: RenderOptions | None = None) -> str:
@@ -130,7 +175,10 @@ def _node_attributes(value: Value, theme: Theme) -> dict[str, str]:
         return {"label": _html_text(text, theme.forward), "shape": "plaintext", "style": ""}
     op = REGISTRY[value.op or ""]
     text = value.label or op.symbol
-    attributes = {"label": _html_text(text, theme.forward), "tooltip": value.name}
+    # Graphviz halves the backslashes of a quoted tooltip twice before it substitutes escapes
+    # such as \N (measured with Graphviz 14.1.5), so each backslash is written as four.
+    tooltip = _printable(value.name).replace("\\", "\\" * 4)
+    attributes = {"label": _html_text(text, theme.forward), "tooltip": tooltip}
     if op.layer or value.label:
         attributes.update(shape="box", style="rounded,filled", margin="0.15,0.1")
     else:
@@ -146,7 +194,9 @@ def _edge_table(
     source: str,
     grad: np.ndarray | None,
     grad_symbol: str | None,
+    colors: tuple[str, str],
 ) -> str:
+    forward_color, backward_color = colors
     value = trace.values[source]
     forward = _value_lines(options, value, symbols.forward[source] if symbols else None)
     backward: list[str] = []
@@ -155,17 +205,17 @@ def _edge_table(
     shape = format_shape(value.shape) if value.ndim else None
 
     if options.rankdir == "LR":
-        rows = [_row(_cell(line, theme.forward)) for line in forward]
+        rows = [_row(_cell(line, forward_color)) for line in forward]
         if shape:
             rows.append(_row(_cell(shape, theme.shape, size=10)))
         rows.append(_row(f'<TD PORT="{LINE_PORT}" BORDER="1" SIDES="B" COLOR="{theme.node_line}" HEIGHT="1"></TD>'))
-        rows += [_row(_cell(line, theme.backward, italic=theme.backward_italic)) for line in backward]
+        rows += [_row(_cell(line, backward_color, italic=theme.backward_italic)) for line in backward]
         body = "".join(rows)
     else:
-        left = "<BR/>".join(_font(line, theme.forward) for line in forward)
+        left = "<BR/>".join(_font(line, forward_color) for line in forward)
         if shape:
             left += ("<BR/>" if left else "") + _font(shape, theme.shape, size=10)
-        right = "<BR/>".join(_font(line, theme.backward, italic=theme.backward_italic) for line in backward)
+        right = "<BR/>".join(_font(line, backward_color, italic=theme.backward_italic) for line in backward)
         line_cell = f'<TD PORT="{LINE_PORT}" BORDER="1" SIDES="L" COLOR="{theme.node_line}" WIDTH="1"></TD>'
         body = _row(f'<TD ALIGN="RIGHT">{left}</TD>{line_cell}<TD ALIGN="LEFT">{right}</TD>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
@@ -191,11 +241,47 @@ def _cell(text: str, color: str, size: int | None = None, italic: bool = False) 
 
 def _font(text: str, color: str, size: int | None = None, italic: bool = False) -> str:
     size_attribute = f' POINT-SIZE="{size}"' if size else ""
-    body = f"<I>{html.escape(text)}</I>" if italic else html.escape(text)
+    body = f"<I>{_html_escape(text)}</I>" if italic else _html_escape(text)
     return f'<FONT COLOR="{color}"{size_attribute}>{body}</FONT>'
 
 
 def _html_text(text: str, color: str) -> str:
-    return f'<<FONT COLOR="{color}">{html.escape(text)}</FONT>>'
+    return f'<<FONT COLOR="{color}">{_html_escape(text)}</FONT>>'
+
+
+def _html_escape(text: str) -> str:
+    # Graphviz substitutes escapes such as \N in HTML-label text too, and reads \\ as one backslash.
+    return html.escape(_printable(text)).replace("\\", "\\\\")
+
+
+# Characters that XML 1.0 forbids, which Graphviz's HTML-label parser (expat) rejects: C0
+# controls other than tab and newlines, lone surrogates, U+FFFE and U+FFFF. Tab, newlines
+# and DEL are legal XML but would be drawn as blanks. C0 controls and DEL are shown as
+# their Unicode control pictures (U+2400 to U+2421), the others as U+FFFD.
+_PRINTABLE = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421, 0xFFFE: 0xFFFD, 0xFFFF: 0xFFFD}
+_PRINTABLE |= {code: 0xFFFD for code in range(0xD800, 0xE000)}
+
+
+def _printable(text: str) -> str:
+    """Return `text` with control characters and non-characters replaced by visible symbols."""
+    return text.translate(_PRINTABLE)
+
+
+# Characters that the graphviz package's quoting would misread in a node id: ':' separates a
+# port, a backslash escapes the closing quote, and an id in <...> is taken as HTML.
+_ID_UNSAFE = frozenset('%:\\"<>')
+
+
+def _dot_id(name: str) -> str:
+    """Return the DOT node id of `name`: the name itself unless it contains unsafe characters.
+
+    Unsafe characters, controls and surrogates become `%XX;` (hex code point), so distinct
+    names keep distinct ids. Figures show names through labels and tooltips, never through ids.
+    """
+    return "".join(f"%{ord(char):X};" if _is_id_unsafe(char) else char for char in name)
+
+
+def _is_id_unsafe(char: str) -> bool:
+    return char in _ID_UNSAFE or ord(char) in _PRINTABLE
 
 

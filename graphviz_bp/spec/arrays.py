@@ -14,10 +14,25 @@ from graphviz_bp.errors import LimitError, SpecError
 DEFAULT_MAX_ELEMENTS = 10_000_000
 
 INITS = ("zeros", "ones", "randn", "uniform", "arange")
+# NumPy 1.x arrays have at most 32 dimensions and NumPy 2 arrays 64; the lower limit holds for both.
+MAX_DIMENSIONS = 32
 
 
 def check_element_count(shape: Sequence[int], max_elements: int, what: str) -> None:
     """Raise LimitError before allocating an array of `shape` with too many elements."""
+    if len(shape) > MAX_DIMENSIONS:
+        raise LimitError(
+            f"{what} has {len(shape)} dimensions, more than the limit of {MAX_DIMENSIONS}",
+            hint="use a shape with fewer dimensions",
+        )
+    # A zero in the shape makes the product 0, but NumPy still rejects sizes past its index range.
+    largest = max(shape, default=0)
+    if largest > max_elements:
+        raise LimitError(
+            f"{what} has shape {tuple(shape)}, with a size of {largest:,} along one axis,"
+            f" more than the limit of {max_elements:,} elements",
+            hint="use a smaller shape, or raise the limit with --max-elements",
+        )
     count = math.prod(shape)
     if count > max_elements:
         raise LimitError(
@@ -65,6 +80,12 @@ def literal(data: object, *, max_elements: int = DEFAULT_MAX_ELEMENTS, what: str
     Raises SpecError for ragged lists and non-numeric entries, naming the first bad entry.
     """
     _check_numbers(data, what)
+    depth = _nesting_depth(data)
+    if depth > MAX_DIMENSIONS:
+        raise SpecError(
+            f"{what} is a list nested {depth} levels deep, more than the limit of {MAX_DIMENSIONS} dimensions",
+            hint="inputs are numbers, vectors, matrices or other arrays of at most 32 dimensions",
+        )
     try:
         array = np.array(data, dtype=np.float64)
     except ValueError:
@@ -74,6 +95,15 @@ def literal(data: object, *, max_elements: int = DEFAULT_MAX_ELEMENTS, what: str
         ) from None
     check_element_count(array.shape, max_elements, what)
     return array
+
+
+def _nesting_depth(data: object) -> int:
+    """Return the list depth of `data` along its first elements, as NumPy reads the shape."""
+    depth = 0
+    while isinstance(data, list):
+        depth += 1
+        data = data[0] if data else None
+    return depth
 
 
 def _check_numbers(data: object, what: str) -> None:

@@ -8,6 +8,7 @@ calls of registered ops with positional arguments and the op's keyword parameter
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -45,11 +46,13 @@ def parse_expression(
     locate: Callable[[int, int], Location | None],
     *,
     label: str | None = None,
+    first_index: int = 1,
 ) -> ParsedExpression:
     """Parse `text`, the expression of node `node_name`, into values.
 
     `locate(line, column)` maps a 1-based line and 0-based column inside `text` to a
-    location in the spec file. Raises SpecError, pointing at the offending token, for
+    location in the spec file. Subexpressions are named `node#k`, k counting from
+    `first_index`. Raises SpecError, pointing at the offending token, for
     syntax errors, disallowed constructs, unknown names and unknown ops.
     """
     if len(text) > MAX_LENGTH:
@@ -74,7 +77,7 @@ def parse_expression(
             location=locate(1, 0),
             hint="split it into several named nodes",
         ) from None
-    builder = _Builder(node_name, known_names, locate, text.strip())
+    builder = _Builder(node_name, known_names, locate, text.strip(), first_index)
     root = builder.build(tree.body, depth=0)
     return ParsedExpression(builder.finish(root, label))
 
@@ -86,8 +89,10 @@ class _Builder:
         known_names: Collection[str],
         locate: Callable[[int, int], Location | None],
         text: str,
+        first_index: int = 1,
     ) -> None:
         self.node_name = node_name
+        self.first_index = first_index
         self.known_names = known_names
         self.locate = locate
         self.text = text
@@ -127,7 +132,7 @@ class _Builder:
         return value.name
 
     def fresh_name(self) -> str:
-        return f"{self.node_name}{GENERATED_SEPARATOR}{len(self.values) + 1}"
+        return f"{self.node_name}{GENERATED_SEPARATOR}{len(self.values) + self.first_index}"
 
     def build(self, node: ast.expr, depth: int) -> str | Value:
         """Return a referenced name, or the Value for this subexpression (not yet added)."""
@@ -166,6 +171,11 @@ class _Builder:
                 f"{self.segment(node)} is not a number",
                 location=self.where(node),
                 hint="constants in expressions must be numbers such as 1 or 0.5",
+            )
+        if isinstance(node.value, int) and abs(node.value) > sys.float_info.max:
+            raise SpecError(
+                f"the integer {self.segment(node)[:40]} is too large: constants must fit in a float64 (about 1.8e308)",
+                location=self.where(node),
             )
         return node.value
 

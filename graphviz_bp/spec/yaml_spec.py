@@ -7,6 +7,9 @@ accepted: a spec can never construct Python objects or run code.
 
 from __future__ import annotations
 
+import dataclasses
+import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ MAX_YAML_NODES = 2_000_000
 
 TOP_LEVEL_KEYS = ("name", "description", "inputs", "nodes", "output", "seed")
 INPUT_KEYS = ("value", "shape", "init", "seed", "scale", "grad")
-NODE_KEYS = ("op", "args", "expr", "label")
+NODE_KEYS = ("op", "args", "expr", "label", "expand")
 STANDARD_TAGS = {
     "tag:yaml.org,2002:" + kind
     for kind in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp", "binary")
@@ -73,8 +76,9 @@ class _SpecReader:
         return Location(self.path, mark.line + 1, mark.column + 1)
 
     def read(self, text: str, default_name: str) -> Graph:
-        loader = yaml.SafeLoader(text)
         try:
+            # The loader's constructor already rejects characters that YAML does not allow.
+            loader = yaml.SafeLoader(text)
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
@@ -82,10 +86,15 @@ class _SpecReader:
             raise SpecError(f"invalid YAML: {error.problem or error.context}", location=location) from None
         except yaml.YAMLError as error:
             raise SpecError(f"invalid YAML: {error}", location=Location(self.path, 1, 1)) from None
+        except RecursionError:
+            # PyYAML composes nested collections recursively and has no depth limit of its own.
+            raise _too_deep(self.path) from None
         if root is None:
             raise SpecError("the spec is empty", location=Location(self.path, 1, 1), hint=_MINIMAL_SPEC)
         try:
             return self.graph(loader, root, default_name)
+        except RecursionError:
+            raise _too_deep(self.path) from None
         finally:
             loader.dispose()
 
@@ -196,7 +205,16 @@ class _SpecReader:
             return [self.python(loader, item) for item in node.value]
         if isinstance(node, yaml.MappingNode):
             return {self.python(loader, k): self.python(loader, v) for k, v in node.value}
-        value = loader.construct_object(node)
+        try:
+            value = loader.construct_object(node)
+        except (ValueError, OverflowError) as error:
+            # Python rejects integers of more than 4300 digits, and PyYAML passes that on.
+            raise SpecError(f"invalid scalar {node.value[:40]!r}: {error}", location=self.where(node)) from None
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_FLOAT:
+            raise SpecError(
+                f"the integer {node.value[:40]!r} is too large: numbers must fit in a float64 (about 1.8e308)",
+                location=self.where(node),
+            )
         if isinstance(value, str) and node.style is None:
             # YAML 1.1 reads 1e-3 as text; a user writing it means the number.
             try:
@@ -213,6 +231,9 @@ class _SpecReader:
             problem = f"the name {name!r}: {GENERATED_SEPARATOR!r} is reserved for generated subexpressions"
         elif name.startswith("__"):
             problem = f"the name {name!r}: names starting with two underscores are reserved"
+        elif any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
+            # Figures could only show such characters as placeholder symbols.
+            problem = f"the name {name!r} contains a control character or a lone surrogate"
         if problem:
             raise SpecError(f"invalid name: {problem}", location=self.where(key_node))
 
@@ -293,8 +314,14 @@ class _SpecReader:
         label = self.python(loader, fields["label"][1]) if "label" in fields else None
         if label is not None and not isinstance(label, str):
             label = str(label)
+        expand = self.python(loader, fields["expand"][1]) if "expand" in fields else False
+        if not isinstance(expand, bool):
+            raise SpecError(
+                f"`expand` of node {name!r} must be true or false, got {expand!r}",
+                location=self.where(fields["expand"][1]),
+            )
         if "expr" in fields:
-            extra = sorted(set(fields) - {"expr", "label"})
+            extra = sorted(set(fields) - {"expr", "label", "expand"})
             if extra:
                 raise SpecError(
                     f"node {name!r} has `expr` and also {', '.join(f'`{k}`' for k in extra)}",
@@ -305,7 +332,9 @@ class _SpecReader:
             text = self.python(loader, expr_node)
             if not isinstance(text, str):
                 raise SpecError(f"`expr` of node {name!r} must be text", location=self.where(expr_node))
-            return parse_expression(text, name, known, self.expression_locator(expr_node), label=label).values
+            values = parse_expression(text, name, known, self.expression_locator(expr_node), label=label).values
+            values[-1] = dataclasses.replace(values[-1], expand=expand)
+            return values
 
         if "op" not in fields:
             raise SpecError(
@@ -376,6 +405,7 @@ class _SpecReader:
                 params=params,
                 label=label,
                 location=self.where(node),
+                expand=expand,
             )
         )
         return values
@@ -405,3 +435,12 @@ def _describe(node: yaml.Node) -> str:
 
 
 _MINIMAL_SPEC = "a minimal spec is  {inputs: {x: 1.0}, nodes: {y: 'exp(x)'}, output: y}"
+_MAX_FLOAT = sys.float_info.max
+
+
+def _too_deep(path: str) -> LimitError:
+    return LimitError(
+        "the spec is nested too deeply to read",
+        location=Location(path, 1, 1),
+        hint="specs nest a few levels: inputs, nodes, and arrays of at most 32 dimensions",
+    )
