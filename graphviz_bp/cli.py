@@ -67,10 +67,24 @@ def main() -> None:
     backward passes, and render every value and gradient on the figure's edges."""
 
 
-def _load(spec: Path, max_elements: int) -> Graph:
+def _load(spec: Path, max_elements: int, graph: str | None = None, expand: str | None = None) -> Graph:
+    """Load SPEC and expand the composite nodes that `expand` names or the spec marks."""
+    from graphviz_bp.expand import expand as expand_composites
     from graphviz_bp.spec import load
 
-    return load(spec, max_elements=max_elements)
+    names = [name.strip() for name in (expand or "").split(",") if name.strip()]
+    return expand_composites(load(spec, max_elements=max_elements, graph=graph), names)
+
+
+def _expand_option(function: Any) -> Any:
+    return click.option("--expand", metavar="NAMES",
+                        help="Draw these composite nodes (comma-separated, or 'all') as primitive ops:"
+                             " sigmoid, affine and softmax_with_loss.")(function)
+
+
+def _graph_option(function: Any) -> Any:
+    return click.option("--graph", "graph", metavar="NAME",
+                        help="The graph to use when a .py spec defines several: its variable or graph name.")(function)
 
 
 def _max_elements_option(function: Any) -> Any:
@@ -84,8 +98,9 @@ def _max_elements_option(function: Any) -> Any:
 @click.argument("spec", type=SPEC)
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path),
               help="File to write; '-' writes to stdout. Default: the spec's path with the format's suffix.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot"]),
-              help="Output format. Default: from the output's suffix, else svg.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot", "html"]),
+              help="Output format; html is a page that steps through both passes."
+                   " Default: from the output's suffix, else svg.")
 @click.option("--labels", type=click.Choice(["symbolic", "numeric", "both", "shapes"]), default="both",
               show_default=True, help="What the edge labels show.")
 @click.option("--forward-only", is_flag=True, help="Show forward values only, no gradients.")
@@ -93,22 +108,44 @@ def _max_elements_option(function: Any) -> Any:
               help="Layout direction: left to right or top to bottom.")
 @click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True,
               help="Significant digits of the numbers on the figure.")
+@click.option("--theme", type=click.Choice(["book", "dark", "mono"]), default="book", show_default=True,
+              help="Colors: book (black forward, red gradients), dark (slides), mono (print, gradients in italics).")
+@click.option("--dpi", type=click.IntRange(min=1), default=None,
+              help="Resolution of PNG output in dots per inch (Graphviz's default is 96).")
+@click.option("--transparent", is_flag=True, help="Draw on a transparent background instead of the theme's.")
+@click.option("--steps", "steps_folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one figure per forward and backward step into this folder, instead of one figure.")
+@click.option("--force", is_flag=True, help="With --steps: write the frames even if the folder holds other files.")
 @_max_elements_option
+@_graph_option
+@_expand_option
 def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forward_only: bool, rankdir: str,
-           precision: int, max_elements: int) -> None:
+           precision: int, theme: str, dpi: int | None, transparent: bool, steps_folder: Path | None, force: bool,
+           max_elements: int, graph: str | None, expand: str | None) -> None:
     """Render the computational graph of SPEC with values and gradients on every edge."""
     from graphviz_bp.engine import run as run_passes
     from graphviz_bp.output import write_atomic
     from graphviz_bp.render import RenderOptions, find_backend, to_dot_source
     from graphviz_bp.render.backends import INSTALL_HINT
 
+    if steps_folder is not None:
+        if output is not None:
+            raise click.UsageError("--steps writes a folder of frames; leave out -o/--output")
+        if fmt == "html":
+            raise click.UsageError("--steps writes one figure per step; for the HTML step viewer use -o FILE.html")
+        options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
+                                theme=theme, transparent=transparent)
+        _render_steps(spec, steps_folder, fmt or "svg", options, force, max_elements, graph, expand)
+        return
+
     fmt = _output_format(output, fmt)
     target = output if output is not None else spec.with_suffix("." + fmt)
     _check_target(spec, target)
 
     with reported_errors():
-        options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision)
-        trace = run_passes(_load(spec, max_elements))
+        options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
+                                theme=theme, transparent=transparent)
+        trace = run_passes(_load(spec, max_elements, graph, expand))
         source = to_dot_source(trace, options)
         if fmt == "dot":
             data = source.encode("utf-8")
@@ -122,7 +159,12 @@ def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forwar
                     f"no Graphviz found to draw {fmt.upper()}; wrote the DOT text to {fallback}."
                     f" To draw figures, {INSTALL_HINT}."
                 )
-            data = backend.render(source, fmt)
+            if fmt == "html":
+                from graphviz_bp.render.html import html_viewer
+
+                data = html_viewer(trace, options, backend).encode("utf-8")
+            else:
+                data = backend.render(source, fmt, dpi=dpi)
 
     if str(target) == "-":
         sys.stdout.buffer.write(data)
@@ -132,14 +174,36 @@ def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forwar
     click.echo(str(target))
 
 
+def _render_steps(spec: Path, folder: Path, fmt: str, options: Any, force: bool, max_elements: int,
+                  graph: str | None, expand: str | None) -> None:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from graphviz_bp.engine import run as run_passes
+    from graphviz_bp.render import find_backend
+    from graphviz_bp.render.frames import write_step_frames
+
+    with reported_errors():
+        trace = run_passes(_load(spec, max_elements, graph, expand))
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("rendering step frames", total=len(trace.steps))
+            try:
+                paths = write_step_frames(trace, folder, fmt, options, find_backend(), force=force,
+                                          progress=lambda done, _total: progress.update(task, completed=done))
+            except OSError as error:
+                reason = error.strerror or error
+                raise click.ClickException(f"cannot write the frames into {folder}: {reason}") from None
+    click.echo(f"{folder} ({len(paths)} frames: {paths[0].name} to {paths[-1].name})" if paths else str(folder))
+
+
 def _output_format(output: Path | None, fmt: str | None) -> str:
     suffix_format = None
     if output is not None and str(output) != "-":
         suffix_format = output.suffix.lower().lstrip(".") or None
-        if suffix_format not in (None, "svg", "png", "pdf", "dot"):
+        if suffix_format not in (None, "svg", "png", "pdf", "dot", "html"):
             if fmt is None:
                 raise click.UsageError(
-                    f"cannot tell the format from the suffix of {output}: use .svg, .png, .pdf or .dot,"
+                    f"cannot tell the format from the suffix of {output}: use .svg, .png, .pdf, .dot or .html,"
                     " or pass --format"
                 )
             suffix_format = None
@@ -172,12 +236,15 @@ def _write(write_atomic: Any, path: Path, data: bytes) -> None:
 @click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True,
               help="Significant digits in the table (JSON keeps full precision).")
 @_max_elements_option
-def run_command(spec: Path, as_json: bool, precision: int, max_elements: int) -> None:
+@_graph_option
+@_expand_option
+def run_command(spec: Path, as_json: bool, precision: int, max_elements: int, graph: str | None,
+                expand: str | None) -> None:
     """Run the forward and backward passes of SPEC and print every named value and gradient."""
     from graphviz_bp.engine import run as run_passes
 
     with reported_errors():
-        trace = run_passes(_load(spec, max_elements))
+        trace = run_passes(_load(spec, max_elements, graph, expand))
     named = [v for v in trace.graph.values.values() if v.named and v.kind != "constant"]
 
     if as_json:
@@ -219,7 +286,9 @@ def run_command(spec: Path, as_json: bool, precision: int, max_elements: int) ->
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-5, show_default=True,
               help="Tolerance: an element passes when |backprop − numerical| ≤ tol·(1 + |numerical|).")
 @_max_elements_option
-def check(spec: Path, tol: float, max_elements: int) -> None:
+@_graph_option
+@_expand_option
+def check(spec: Path, tol: float, max_elements: int, graph: str | None, expand: str | None) -> None:
     """Compare backprop gradients of SPEC with central differences; exit 1 on a mismatch."""
     from rich.console import Console
     from rich.table import Table
@@ -227,7 +296,7 @@ def check(spec: Path, tol: float, max_elements: int) -> None:
     from graphviz_bp.gradcheck import check_gradients
 
     with reported_errors():
-        report = check_gradients(_load(spec, max_elements), tolerance=tol)
+        report = check_gradients(_load(spec, max_elements, graph, expand), tolerance=tol)
 
     table = Table(title=f"gradient check of {spec} (tolerance {tol:g})")
     for column in ("input", "elements", "checked", "kinks", "max abs error", "max rel error", "result"):
@@ -262,3 +331,31 @@ def ops() -> None:
         parameters = ", ".join(f"{k}={v}" for k, v in op.params.items()) or "—"
         table.add_row(op.name, op.symbol, str(op.arity), parameters, op.derivative)
     Console().print(table)
+
+
+@main.command()
+@click.argument("spec", type=SPEC)
+@click.option("--transcript", is_flag=True,
+              help="Print every step as text instead of the full-screen view"
+                   " (the default when stdout is not a terminal).")
+@click.option("--color", is_flag=True, help="Color the transcript with ANSI escape codes.")
+@click.option("--play", type=click.FloatRange(min=0.05), metavar="SECONDS",
+              help="Advance one step every SECONDS seconds; the keys still work.")
+@click.option("--list-view", is_flag=True, help="Start with the list of operations instead of the graph drawing.")
+@click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True,
+              help="Significant digits of the numbers.")
+@_max_elements_option
+@_graph_option
+@_expand_option
+def step(spec: Path, transcript: bool, color: bool, play: float | None, list_view: bool, precision: int,
+         max_elements: int, graph: str | None, expand: str | None) -> None:
+    """Step through the forward and backward passes of SPEC in the terminal, one node at a time."""
+    from graphviz_bp.engine import run as run_passes
+    from graphviz_bp.step.app import run_step
+    from graphviz_bp.step.state import Walkthrough
+    from graphviz_bp.symbolic import annotate
+
+    with reported_errors():
+        trace = run_passes(_load(spec, max_elements, graph, expand))
+        walk = Walkthrough(trace, annotate(trace.graph), precision=precision)
+        run_step(walk, transcript=transcript, color=color, play=play, list_view=list_view)

@@ -18,6 +18,8 @@ from functools import cache
 logger = logging.getLogger(__name__)
 
 FORMATS = ("svg", "png", "pdf")
+# Text formats that carry the computed layout (positions and edge routes) instead of a drawing.
+LAYOUT_FORMATS = ("plain", "json")
 BACKEND_VARIABLE = "GRAPHVIZ_BP_BACKEND"
 INSTALL_HINT = (
     "install Graphviz (for example `apt-get install graphviz` or `brew install graphviz`),"
@@ -38,9 +40,10 @@ class Backend:
     executable: str | None = None
 
     def render(self, source: str, fmt: str, dpi: int | None = None) -> bytes:
-        """Lay out `source` with dot and return the drawing in `fmt` (svg, png or pdf)."""
-        if fmt not in FORMATS:
-            raise ValueError(f"unsupported format {fmt!r}; expected one of {FORMATS}")
+        """Lay out `source` with dot and return the drawing in `fmt` (svg, png or pdf), or the
+        layout itself as Graphviz's plain or json text."""
+        if fmt not in FORMATS + LAYOUT_FORMATS:
+            raise ValueError(f"unsupported format {fmt!r}; expected one of {FORMATS + LAYOUT_FORMATS}")
         arguments = [f"-Gdpi={dpi}"] if dpi else []
         if self.kind == "dot":
             return _render_with_program(self.executable or "dot", source, fmt, arguments)
