@@ -109,3 +109,13 @@ def test_format_array_matrix_rows():
     assert format_array(np.array([[1.0, 2.0], [3.0, 4.0]]), 4) == ["[[1, 2]", " [3, 4]]"]
     assert format_array(np.array([[1.0, 2.0]]), 4) == ["[[1, 2]]"]
     assert format_array(np.zeros((3, 3)), 4) is None
+
+
+@pytest.mark.skipif(find_backend() is None, reason="no Graphviz backend")
+def test_html_like_node_name_renders():
+    from graphviz_bp.graph import Graph, Value, leaf
+
+    graph = Graph([leaf("x", 1.0), Value(name="<b>out</b>", kind="node", op="exp", inputs=("x",))], "<b>out</b>")
+    svg = render_bytes(run(graph), "svg").decode("utf-8")
+
+    assert "&lt;b&gt;out&lt;/b&gt; = 2.718" in svg

@@ -6,13 +6,14 @@ from graphviz_bp.engine import Trace
 from graphviz_bp.render.backends import FORMATS, Backend, RenderError, find_backend
 from graphviz_bp.render.dot import LABEL_MODES, RANKDIRS, RenderOptions, build_dot, to_dot_source
 
-OUTPUT_FORMATS = ("svg", "png", "pdf", "dot")
+OUTPUT_FORMATS = ("svg", "png", "pdf", "dot", "html")
 
 
 def render_bytes(
     trace: Trace, fmt: str, options: RenderOptions | None = None, *, backend: Backend | None = None
 ) -> bytes:
-    """Return the figure of `trace` in `fmt`: svg, png, pdf, or dot (the DOT text, UTF-8).
+    """Return the figure of `trace` in `fmt`: svg, png, pdf, dot (the DOT text, UTF-8), or html
+    (the step viewer of graphviz_bp.render.html, UTF-8).
 
     Raises RenderError when `fmt` needs Graphviz and no backend is available.
     """
@@ -22,6 +23,10 @@ def render_bytes(
     backend = backend or find_backend()
     if backend is None:
         raise RenderError("no Graphviz is available to draw the figure")
+    if fmt == "html":
+        from graphviz_bp.render.html import html_viewer
+
+        return html_viewer(trace, options, backend).encode("utf-8")
     return backend.render(source, fmt)
 
 

@@ -177,7 +177,8 @@ def _node_attributes(value: Value, theme: Theme) -> dict[str, str]:
     text = value.label or op.symbol
     # Graphviz halves the backslashes of a quoted tooltip twice before it substitutes escapes
     # such as \N (measured with Graphviz 14.1.5), so each backslash is written as four.
-    tooltip = _printable(value.name).replace("\\", "\\" * 4)
+    # nohtml: the graphviz package would take a name such as <b>y</b> for an HTML-like label.
+    tooltip = graphviz.nohtml(_printable(value.name).replace("\\", "\\" * 4))
     attributes = {"label": _html_text(text, theme.forward), "tooltip": tooltip}
     if op.layer or value.label:
         attributes.update(shape="box", style="rounded,filled", margin="0.15,0.1")
