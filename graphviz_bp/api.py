@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from graphviz_bp.engine import Trace
     from graphviz_bp.graph import Graph
 
-FORMATS = ("svg", "png", "pdf", "dot")
+FORMATS = ("svg", "png", "pdf", "dot", "html")
 
 
 def to_dot(
@@ -26,6 +26,8 @@ def to_dot(
     forward_only: bool = False,
     rankdir: str = "LR",
     precision: int = 4,
+    theme: str = "book",
+    transparent: bool = False,
 ) -> str:
     """Return the DOT text of the figure, as `graphviz-bp render -f dot` writes it.
 
@@ -34,7 +36,8 @@ def to_dot(
     """
     from graphviz_bp.render import RenderOptions, to_dot_source
 
-    options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision)
+    options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
+                            theme=theme, transparent=transparent)
     return to_dot_source(trace_of(item), options)
 
 
@@ -47,19 +50,23 @@ def render(
     forward_only: bool = False,
     rankdir: str = "LR",
     precision: int = 4,
+    theme: str = "book",
+    transparent: bool = False,
 ) -> Path:
     """Draw the figure and write it to `path` atomically; return the path.
 
-    `format` is svg, png, pdf or dot, by default taken from the suffix of `path`. Raises
-    SpecError for an unknown format, RenderError when svg, png or pdf is requested and no
-    Graphviz is available, and OSError when the file cannot be written.
+    `format` is svg, png, pdf, dot or html (the step viewer), by default taken from the
+    suffix of `path`. Raises SpecError for an unknown format, RenderError when a format
+    other than dot is requested and no Graphviz is available, and OSError when the file
+    cannot be written.
     """
     from graphviz_bp.output import write_atomic
     from graphviz_bp.render import RenderOptions, render_bytes
 
     path = Path(path)
     fmt = _format_of(path, format)
-    options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision)
+    options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
+                            theme=theme, transparent=transparent)
     return write_atomic(path, render_bytes(trace_of(item), fmt, options))
 
 

@@ -79,3 +79,11 @@ def test_render_rejects_bad_format(tmp_path):
     with pytest.raises(SpecError, match="expected a Trace, Graph or Network"):
         bp.to_dot("samples/apple.yaml")
     assert not list(tmp_path.iterdir())
+
+
+def test_api_render_html_and_theme(tmp_path):
+    graph = bp.load(SAMPLES / "apple.yaml")
+    page = bp.render(graph, tmp_path / "apple.html", theme="dark")
+
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert 'bgcolor="#1e1e1e"' in bp.to_dot(graph, theme="dark")
