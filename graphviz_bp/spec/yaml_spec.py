@@ -204,7 +204,17 @@ class _SpecReader:
         if isinstance(node, yaml.SequenceNode):
             return [self.python(loader, item) for item in node.value]
         if isinstance(node, yaml.MappingNode):
-            return {self.python(loader, k): self.python(loader, v) for k, v in node.value}
+            result = {}
+            for key_node, value_node in node.value:
+                key = self.python(loader, key_node)
+                if isinstance(key, list | dict):
+                    # YAML allows lists and mappings as keys (`? [a, b]`); Python dicts cannot hold them.
+                    raise SpecError(
+                        f"mapping keys must be names or numbers, got {_describe(key_node)}",
+                        location=self.where(key_node),
+                    )
+                result[key] = self.python(loader, value_node)
+            return result
         try:
             value = loader.construct_object(node)
         except (ValueError, OverflowError) as error:
