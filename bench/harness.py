@@ -139,7 +139,7 @@ def machine_description() -> dict[str, str]:
     """Describe the machine and the versions that the figures depend on."""
     import numpy as np
 
-    from graphviz_bp.render import find_backend
+    from graphviz_bp.figure import find_backend
 
     backend = find_backend()
     return {

@@ -7,7 +7,7 @@ from graphs import wide_graph
 from harness import Result, compare_calls, format_seconds
 
 from graphviz_bp import engine
-from graphviz_bp.render import RenderOptions, find_backend, to_dot_source
+from graphviz_bp.figure import RenderOptions, find_backend, to_dot_source
 
 
 def bench_render(quick: bool) -> list[Result]:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from graphviz_bp.engine import run
 from graphviz_bp.expand import expand
+from graphviz_bp.figure import RenderOptions, find_backend, to_dot_source
+from graphviz_bp.figure.backends import INSTALL_HINT
 from graphviz_bp.output import write_atomic
-from graphviz_bp.render import RenderOptions, find_backend, to_dot_source
-from graphviz_bp.render.backends import INSTALL_HINT
 from graphviz_bp.spec import load
 
 ROOT = Path(__file__).resolve().parent.parent

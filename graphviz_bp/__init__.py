@@ -9,40 +9,57 @@ or Trace that ends a cell is shown as its figure. See docs/python.md.
     >>> trace = bp.run(bp.load("samples/apple.yaml"))
     >>> float(trace.output)
     220.00000000000003
+
+Names are imported on first use, so that `import graphviz_bp` (and with it every start of
+the `graphviz-bp` command) does not pay for numpy, sympy or the graphviz package.
 """
 
-# The subpackage is imported before the `render` function is bound. Importing a submodule for
-# the first time sets it as an attribute of the package, which would replace the function.
-# NOTE: `graphviz_bp.render` is therefore the function. Reach the subpackage with
-# `from graphviz_bp.render import ...` or through sys.modules.
-import graphviz_bp.render as _render_package  # noqa: F401
-from graphviz_bp.api import render, to_dot
-from graphviz_bp.dsl import OP_FUNCTIONS as _OP_FUNCTIONS
-from graphviz_bp.dsl import Network, Tensor
-from graphviz_bp.engine import Step, Trace, run
-from graphviz_bp.errors import GraphError, GraphvizBPError, NonFiniteError, ShapeError, SpecError
-from graphviz_bp.graph import Graph, Value
-from graphviz_bp.spec import load
+from __future__ import annotations
 
-# One function per registered op (exp, relu, affine, sum, ...), as in graphviz_bp.dsl; `sum`
-# here is the op, not the builtin.
-globals().update(_OP_FUNCTIONS)
+import importlib
+from typing import Any
 
-__all__ = [
-    "Graph",
-    "GraphError",
-    "GraphvizBPError",
-    "Network",
-    "NonFiniteError",
-    "ShapeError",
-    "SpecError",
-    "Step",
-    "Tensor",
-    "Trace",
-    "Value",
-    "load",
-    "render",
-    "run",
-    "to_dot",
-    *_OP_FUNCTIONS,
-]
+_EXPORTS = {
+    "Graph": "graphviz_bp.graph",
+    "Value": "graphviz_bp.graph",
+    "GraphError": "graphviz_bp.errors",
+    "GraphvizBPError": "graphviz_bp.errors",
+    "NonFiniteError": "graphviz_bp.errors",
+    "ShapeError": "graphviz_bp.errors",
+    "SpecError": "graphviz_bp.errors",
+    "Step": "graphviz_bp.engine",
+    "Trace": "graphviz_bp.engine",
+    "run": "graphviz_bp.engine",
+    "load": "graphviz_bp.spec",
+    "Network": "graphviz_bp.dsl",
+    "Tensor": "graphviz_bp.dsl",
+    "render": "graphviz_bp.api",
+    "to_dot": "graphviz_bp.api",
+}
+
+
+def _op_function_names() -> list[str]:
+    from graphviz_bp.ops import REGISTRY
+
+    return list(REGISTRY)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__all__":
+        return [*_EXPORTS, *_op_function_names()]
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    else:
+        # One function per registered op (exp, relu, affine, sum, ...), as in graphviz_bp.dsl;
+        # `sum` here is the op, not the builtin.
+        from graphviz_bp.dsl import OP_FUNCTIONS
+
+        if name not in OP_FUNCTIONS:
+            raise AttributeError(f"module 'graphviz_bp' has no attribute {name!r}")
+        value = OP_FUNCTIONS[name]
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS, *_op_function_names()})

@@ -34,7 +34,7 @@ def to_dot(
     `item` is a Trace, or a Graph or Network, which is run first. The options mean what
     the CLI options of the same names mean.
     """
-    from graphviz_bp.render import RenderOptions, to_dot_source
+    from graphviz_bp.figure import RenderOptions, to_dot_source
 
     options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
                             theme=theme, transparent=transparent)
@@ -60,8 +60,8 @@ def render(
     other than dot is requested and no Graphviz is available, and OSError when the file
     cannot be written.
     """
+    from graphviz_bp.figure import RenderOptions, render_bytes
     from graphviz_bp.output import write_atomic
-    from graphviz_bp.render import RenderOptions, render_bytes
 
     path = Path(path)
     fmt = _format_of(path, format)
@@ -93,7 +93,7 @@ def notebook_svg(item: Trace | Graph) -> str | None:
 
     Returning None makes IPython fall back to the text repr instead of printing an error.
     """
-    from graphviz_bp.render import find_backend, render_bytes
+    from graphviz_bp.figure import find_backend, render_bytes
 
     if find_backend() is None:
         return None

@@ -35,7 +35,7 @@ class UserError(click.ClickException):
 def reported_errors() -> Iterator[None]:
     """Turn the library's errors into click errors with the right exit code."""
     from graphviz_bp.errors import GraphvizBPError
-    from graphviz_bp.render.backends import RenderError
+    from graphviz_bp.figure.backends import RenderError
 
     try:
         yield
@@ -48,7 +48,7 @@ def reported_errors() -> Iterator[None]:
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from graphviz_bp.render.backends import INSTALL_HINT, find_backend
+    from graphviz_bp.figure.backends import INSTALL_HINT, find_backend
 
     click.echo(f"graphviz-bp {__version__}")
     backend = find_backend()
@@ -88,7 +88,7 @@ def _graph_option(function: Any) -> Any:
 
 
 def _max_elements_option(function: Any) -> Any:
-    from graphviz_bp.spec.arrays import DEFAULT_MAX_ELEMENTS
+    from graphviz_bp.limits import DEFAULT_MAX_ELEMENTS
 
     return click.option("--max-elements", type=click.IntRange(min=1), default=DEFAULT_MAX_ELEMENTS,
                         show_default=True, help=MAX_ELEMENTS_HELP)(function)
@@ -124,9 +124,9 @@ def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forwar
            max_elements: int, graph: str | None, expand: str | None) -> None:
     """Render the computational graph of SPEC with values and gradients on every edge."""
     from graphviz_bp.engine import run as run_passes
+    from graphviz_bp.figure import RenderOptions, find_backend, to_dot_source
+    from graphviz_bp.figure.backends import INSTALL_HINT
     from graphviz_bp.output import write_atomic
-    from graphviz_bp.render import RenderOptions, find_backend, to_dot_source
-    from graphviz_bp.render.backends import INSTALL_HINT
 
     if steps_folder is not None:
         if output is not None:
@@ -160,7 +160,7 @@ def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forwar
                     f" To draw figures, {INSTALL_HINT}."
                 )
             if fmt == "html":
-                from graphviz_bp.render.html import html_viewer
+                from graphviz_bp.figure.html import html_viewer
 
                 data = html_viewer(trace, options, backend).encode("utf-8")
             else:
@@ -180,8 +180,8 @@ def _render_steps(spec: Path, folder: Path, fmt: str, options: Any, force: bool,
     from rich.progress import Progress
 
     from graphviz_bp.engine import run as run_passes
-    from graphviz_bp.render import find_backend
-    from graphviz_bp.render.frames import write_step_frames
+    from graphviz_bp.figure import find_backend
+    from graphviz_bp.figure.frames import write_step_frames
 
     with reported_errors():
         trace = run_passes(_load(spec, max_elements, graph, expand))
@@ -265,7 +265,7 @@ def run_command(spec: Path, as_json: bool, precision: int, max_elements: int, gr
     from rich.console import Console
     from rich.table import Table
 
-    from graphviz_bp.render.labels import format_array
+    from graphviz_bp.figure.labels import format_array
 
     def cell(array: Any) -> str:
         if array is None:

@@ -13,7 +13,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
-from graphviz_bp.errors import SpecError, did_you_mean
+from graphviz_bp.errors import Location, SpecError, did_you_mean
 from graphviz_bp.graph import Graph, Value
 from graphviz_bp.ops import REGISTRY
 from graphviz_bp.spec.expressions import GENERATED_SEPARATOR, parse_expression
@@ -74,9 +74,11 @@ def _expanded(graph: Graph, value: Value) -> list[Value]:
         for name in graph.values
         if name.startswith(value.name + GENERATED_SEPARATOR) and name.rsplit(GENERATED_SEPARATOR, 1)[1].isdigit()
     ]
-    parsed = parse_expression(
-        text, value.name, placeholders, lambda line, column: value.location, first_index=max(used_indices, default=0) + 1
-    )
+    first_index = max(used_indices, default=0) + 1
+    def locate(line: int, column: int) -> Location | None:
+        return value.location
+
+    parsed = parse_expression(text, value.name, placeholders, locate, first_index=first_index)
     result = []
     for part in parsed.values:
         inputs = tuple(placeholders.get(source, source) for source in part.inputs)

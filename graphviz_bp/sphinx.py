@@ -106,9 +106,9 @@ class GraphvizBPDirective(SphinxDirective):
         from graphviz_bp.engine import run
         from graphviz_bp.errors import GraphvizBPError
         from graphviz_bp.expand import expand
+        from graphviz_bp.figure import RenderError, RenderOptions, find_backend, to_dot_source
+        from graphviz_bp.figure.backends import INSTALL_HINT
         from graphviz_bp.output import write_atomic
-        from graphviz_bp.render import RenderError, RenderOptions, find_backend, to_dot_source
-        from graphviz_bp.render.backends import INSTALL_HINT
         from graphviz_bp.spec import load
         from graphviz_bp.spec.arrays import DEFAULT_MAX_ELEMENTS
 

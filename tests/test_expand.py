@@ -9,7 +9,7 @@ from conftest import SAMPLES, run_cli
 from graphviz_bp.engine import run
 from graphviz_bp.errors import SpecError
 from graphviz_bp.expand import expand, expandable_nodes
-from graphviz_bp.render import to_dot_source
+from graphviz_bp.figure import to_dot_source
 from graphviz_bp.spec import load
 
 

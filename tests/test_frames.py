@@ -9,8 +9,8 @@ from conftest import SAMPLES, run_cli
 
 from graphviz_bp.engine import run
 from graphviz_bp.errors import SpecError
-from graphviz_bp.render import RenderOptions, to_dot_source
-from graphviz_bp.render.frames import frame_name, write_step_frames
+from graphviz_bp.figure import RenderOptions, to_dot_source
+from graphviz_bp.figure.frames import frame_name, write_step_frames
 from graphviz_bp.spec import load
 
 

@@ -16,7 +16,7 @@ from conftest import ROOT, SAMPLES
 
 from graphviz_bp.engine import run
 from graphviz_bp.expand import expand
-from graphviz_bp.render import to_dot_source
+from graphviz_bp.figure import to_dot_source
 from graphviz_bp.spec import load
 
 REGENERATE = "the gallery is out of date: run `python docs/make_gallery.py`"

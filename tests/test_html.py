@@ -12,8 +12,8 @@ import pytest
 from conftest import SAMPLES
 
 from graphviz_bp.engine import run
-from graphviz_bp.render import RenderOptions, find_backend
-from graphviz_bp.render.html import html_viewer
+from graphviz_bp.figure import RenderOptions, find_backend
+from graphviz_bp.figure.html import html_viewer
 from graphviz_bp.spec import load
 
 CHROMIUM = Path("/usr/bin/chromium")

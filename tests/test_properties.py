@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from graphviz_bp.engine import run
 from graphviz_bp.errors import SpecError
+from graphviz_bp.figure import RenderOptions, find_backend, render_bytes, to_dot_source
 from graphviz_bp.gradcheck import check_gradients
 from graphviz_bp.graph import Graph, Value, leaf
 from graphviz_bp.ops import REGISTRY
-from graphviz_bp.render import RenderOptions, find_backend, render_bytes, to_dot_source
 from graphviz_bp.spec.yaml_spec import load_yaml
 
 needs_graphviz = pytest.mark.skipif(find_backend() is None, reason="no Graphviz backend to draw the figure")

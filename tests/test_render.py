@@ -9,8 +9,8 @@ from conftest import SAMPLES
 
 from graphviz_bp.engine import run
 from graphviz_bp.errors import SpecError
-from graphviz_bp.render import RenderOptions, find_backend, render_bytes, to_dot_source
-from graphviz_bp.render.labels import format_array, format_number
+from graphviz_bp.figure import RenderOptions, find_backend, render_bytes, to_dot_source
+from graphviz_bp.figure.labels import format_array, format_number
 from graphviz_bp.spec import load
 
 

@@ -22,7 +22,7 @@ from sphinx.application import Sphinx  # noqa: E402
 from sphinx.util.docutils import docutils_namespace  # noqa: E402
 
 from graphviz_bp.engine import run  # noqa: E402
-from graphviz_bp.render import render_bytes  # noqa: E402
+from graphviz_bp.figure import render_bytes  # noqa: E402
 from graphviz_bp.spec import load  # noqa: E402
 
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"

@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from graphviz_bp.engine import run
-from graphviz_bp.render.backends import find_backend
+from graphviz_bp.figure.backends import find_backend
 from graphviz_bp.spec import load
 from graphviz_bp.step.app import apply, parse_keys
 from graphviz_bp.step.layout import compute_layout

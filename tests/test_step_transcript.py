@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from graphviz_bp.cli import main
 from graphviz_bp.engine import run
-from graphviz_bp.render.labels import format_number
+from graphviz_bp.figure.labels import format_number
 from graphviz_bp.spec import load
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

@@ -8,10 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from graphviz_bp.errors import LimitError, SpecError
-
-# 10 million float64 elements are 80 MB, which a laptop holds easily; larger inputs are
-# almost always a typo in a shape.
-DEFAULT_MAX_ELEMENTS = 10_000_000
+from graphviz_bp.limits import DEFAULT_MAX_ELEMENTS
 
 INITS = ("zeros", "ones", "randn", "uniform", "arange")
 # NumPy 1.x arrays have at most 32 dimensions and NumPy 2 arrays 64; the lower limit holds for both.

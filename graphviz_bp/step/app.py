@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from rich.console import Console
 
-from graphviz_bp.render.backends import RenderError, find_backend
+from graphviz_bp.figure.backends import RenderError, find_backend
 from graphviz_bp.step.layout import GridLayout, compute_layout
 from graphviz_bp.step.screen import MIN_HEIGHT, MIN_WIDTH, ScreenOptions, build_screen
 from graphviz_bp.step.state import StepState, Walkthrough

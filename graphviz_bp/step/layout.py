@@ -1,6 +1,6 @@
 """Draw the computational graph on a character grid, with positions laid out by Graphviz.
 
-Graphviz (`dot`, through graphviz_bp.render.backends) places every node, and its json output
+Graphviz (`dot`, through graphviz_bp.figure.backends) places every node, and its json output
 gives the centers in points, which map onto cells of CELL_WIDTH × CELL_HEIGHT inches.
 Like the figure, each edge passes through a label block: the forward value on the row
 above the line and the gradient on the row below it. Lines are routed on the grid here.
@@ -16,8 +16,8 @@ from typing import Literal
 from rich.style import Style
 from rich.text import Text
 
-from graphviz_bp.render.backends import Backend
-from graphviz_bp.render.themes import get_theme
+from graphviz_bp.figure.backends import Backend
+from graphviz_bp.figure.themes import get_theme
 from graphviz_bp.step.state import OUTPUT_SLOT_NODE, Edge, StepState, Walkthrough, short_text
 
 # One character cell in inches: terminal cells are about twice as tall as they are wide.

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from graphviz_bp.engine import Step, Trace
+from graphviz_bp.figure.labels import MINUS, format_array, format_number, format_shape
 from graphviz_bp.ops import REGISTRY
-from graphviz_bp.render.labels import MINUS, format_array, format_number, format_shape
 
 if TYPE_CHECKING:
     from graphviz_bp.symbolic import Annotations

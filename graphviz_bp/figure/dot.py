@@ -17,10 +17,10 @@ import numpy as np
 
 from graphviz_bp.engine import Trace
 from graphviz_bp.errors import SpecError
+from graphviz_bp.figure.labels import format_array, format_number, format_shape
+from graphviz_bp.figure.themes import Theme, get_theme
 from graphviz_bp.graph import Value
 from graphviz_bp.ops import REGISTRY
-from graphviz_bp.render.labels import format_array, format_number, format_shape
-from graphviz_bp.render.themes import Theme, get_theme
 
 LabelMode = Literal["symbolic", "numeric", "both", "shapes"]
 LABEL_MODES: tuple[str, ...] = ("symbolic", "numeric", "both", "shapes")

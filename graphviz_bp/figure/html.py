@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from graphviz_bp.engine import Trace
-from graphviz_bp.render.backends import Backend, RenderError, find_backend
-from graphviz_bp.render.dot import RenderOptions, to_dot_source
-from graphviz_bp.render.labels import format_number
-from graphviz_bp.render.themes import get_theme
+from graphviz_bp.figure.backends import Backend, RenderError, find_backend
+from graphviz_bp.figure.dot import RenderOptions, to_dot_source
+from graphviz_bp.figure.labels import format_number
+from graphviz_bp.figure.themes import get_theme
 from graphviz_bp.step.state import Line, StepState, Walkthrough, format_matrix
 
 # The phase of the last frame, which shows both passes finished.

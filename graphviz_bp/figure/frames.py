@@ -9,9 +9,9 @@ from pathlib import Path
 
 from graphviz_bp.engine import Trace
 from graphviz_bp.errors import SpecError
+from graphviz_bp.figure.backends import Backend, RenderError
+from graphviz_bp.figure.dot import RenderOptions, to_dot_source
 from graphviz_bp.output import write_atomic
-from graphviz_bp.render.backends import Backend, RenderError
-from graphviz_bp.render.dot import RenderOptions, to_dot_source
 
 FRAME_PATTERN = re.compile(r"step-\d+-(forward|backward)\.(svg|png|pdf|dot)")
 

@@ -1,0 +1,5 @@
+"""Default limits, in a module without imports so that the CLI can show them in --help cheaply."""
+
+# 10 million float64 elements are 80 MB, which a laptop holds easily; larger inputs are
+# almost always a typo in a shape.
+DEFAULT_MAX_ELEMENTS = 10_000_000
