@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from graphviz_bp.errors import GraphError, GraphvizBPError, Location, ShapeError, did_you_mean
+from graphviz_bp.errors import GraphError, GraphvizBPError, Location, NonFiniteError, ShapeError, did_you_mean
 from graphviz_bp.ops import REGISTRY, Shape, get_op
 
 ValueKind = Literal["input", "constant", "node"]
@@ -90,7 +90,7 @@ class Graph:
         seed: Any = None,
         location: Location | None = None,
     ) -> None:
-        declared = _index_unique(values)
+        declared = _index_unique(_checked_leaf(value) for value in values)
         _check_references(declared)
         order = _topological_order(declared)
         sorted_values = _infer_shapes(declared, order)
@@ -141,6 +141,29 @@ class Graph:
         from graphviz_bp.api import notebook_svg
 
         return notebook_svg(self)
+
+
+def _checked_leaf(value: Value) -> Value:
+    """Return a leaf with read-only float64 data, or raise NonFiniteError for inf or NaN in it.
+
+    Leaf data is checked once here, so that the passes need not scan the inputs again.
+    """
+    if not value.is_leaf:
+        return value
+    data = value.data
+    if not (isinstance(data, np.ndarray) and data.dtype == np.float64 and not data.flags.writeable):
+        data = np.array(data, dtype=np.float64)
+        data.setflags(write=False)
+        value = dataclasses.replace(value, data=data, shape=data.shape)
+    if not np.isfinite(data).all():
+        bad = data[~np.isfinite(data)].flat[0]
+        raise NonFiniteError(
+            f"the {value.kind} {value.name!r} contains {bad}",
+            location=value.location,
+            node=value.name,
+            hint="inputs must be finite numbers",
+        )
+    return value
 
 
 def _index_unique(values: Iterable[Value]) -> dict[str, Value]:

@@ -23,9 +23,12 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _log_softmax(x: np.ndarray) -> np.ndarray:
+def _softmax_and_log(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return softmax(x) and log softmax(x), both shifted by the row maximum for stability."""
     shifted = x - x.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    e = np.exp(shifted)
+    total = e.sum(axis=-1, keepdims=True)
+    return e / total, shifted - np.log(total)
 
 
 def _batch_symbol(S, shape):
@@ -108,17 +111,17 @@ class SoftmaxWithLoss(Op):
 
     def forward(self, xs, params):
         x, t = xs
-        log_y = _log_softmax(x)
-        return -np.sum(t * log_y) / batch_size(x.shape), (t, log_y)
+        y, log_y = _softmax_and_log(x)
+        return -np.sum(t * log_y) / batch_size(x.shape), (t, y, log_y)
 
     def backward(self, grad_out, cache, needs, params):
-        t, log_y = cache
+        t, y, log_y = cache
         n = batch_size(t.shape)
         grad_x = grad_t = None
         if needs[0]:
             # (y·Σt − t)/N is exact for any t; it is the textbook's (y − t)/N when rows sum to 1.
             row_mass = t.sum(axis=-1, keepdims=True)
-            grad_x = grad_out * (np.exp(log_y) * row_mass - t) / n
+            grad_x = grad_out * (y * row_mass - t) / n
         if needs[1]:
             grad_t = -grad_out * log_y / n
         return grad_x, grad_t
