@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -11,9 +12,23 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     """Write `data` to `path` through a temporary file in the same folder and a rename.
 
     A process killed midway leaves at most a stray temporary file, never a truncated
-    `path`. Raises OSError (FileNotFoundError for a missing folder, PermissionError).
+    `path`. A symbolic link is followed, so the file it points to is replaced and the link
+    kept. A path that exists and is not a regular file (/dev/null, a named pipe) is written
+    directly, because a rename would replace the device or pipe with a file. Raises OSError
+    (FileNotFoundError for a missing folder, PermissionError).
     """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return path
+
     folder = path.parent if str(path.parent) else Path(".")
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:

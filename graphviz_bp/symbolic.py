@@ -91,7 +91,7 @@ def annotate(graph: Graph, max_length: int = DEFAULT_MAX_LENGTH) -> Annotations:
     from graphviz_bp.engine import differentiable_values
 
     display: dict[str, Any] = {}
-    expanded: dict[Any, Any] = {}
+    expanded = _NamedExpressions()
     for value in graph.values.values():
         display[value.name] = _display_expr(value, display, expanded, max_length)
 
@@ -114,7 +114,7 @@ def annotate(graph: Graph, max_length: int = DEFAULT_MAX_LENGTH) -> Annotations:
             grad = op.grad_expr(TOOLKIT, slot, upstream[node.name], args, display[node.name], node.params, shapes)
             if op.elementwise and graph[source].shape != node.shape:
                 grad = _sum_broadcast_axes(grad, graph[source].shape, node.shape)
-            grad = _collapse_named(grad, expanded)
+            grad = expanded.collapse(grad)
             text = to_text(grad)
             if len(text) > EDGE_LENGTH_FACTOR * max_length:
                 text = GRAD_PREFIX + _grad_name(display[source])
@@ -141,7 +141,7 @@ def _symbol(name: str, value: Value) -> sp.Symbol:
     return sp.Symbol(name, commutative=value.shape == ())
 
 
-def _display_expr(value: Value, display: dict[str, Any], expanded: dict[Any, Any], max_length: int) -> Any:
+def _display_expr(value: Value, display: dict[str, Any], expanded: _NamedExpressions, max_length: int) -> Any:
     if value.kind == "constant" and value.shape == ():
         number = float(value.data)
         return sp.Integer(int(number)) if number.is_integer() else sp.Float(number, 6)
@@ -153,7 +153,7 @@ def _display_expr(value: Value, display: dict[str, Any], expanded: dict[Any, Any
     if value.named or len(to_text(expr)) > max_length:
         symbol = _symbol(value.name, value)
         if not expr.is_Atom:
-            expanded[expr] = symbol
+            expanded.add(expr, symbol)
         return symbol
     return expr
 
@@ -177,13 +177,33 @@ def _bounded_upstream(node: Value, graph: Graph, total: Any, display: dict[str, 
     return sp.Symbol(GRAD_PREFIX + _grad_name(display[node.name]), commutative=node.shape == ())
 
 
-def _collapse_named(expr: Any, expanded: dict[Any, Any]) -> Any:
-    """Write subexpressions that equal a named value as that name: 1/(1+exp(−x))² becomes y²."""
-    free = expr.free_symbols
-    for full, symbol in expanded.items():
-        if full.free_symbols <= free:
-            expr = expr.subs(full, symbol)
-    return expr
+class _NamedExpressions:
+    """The forward expressions of named values, indexed by the symbols they contain.
+
+    A gradient can contain a named value's expression only if it contains all of that
+    expression's symbols, so only those few candidates are tried: a graph with thousands of
+    named values stays linear instead of trying every name on every edge.
+    """
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[Any, frozenset[Any], Any]] = []
+        self._by_symbol: dict[Any, list[int]] = {}
+
+    def add(self, full: Any, symbol: Any) -> None:
+        free = frozenset(full.free_symbols)
+        for name in free:
+            self._by_symbol.setdefault(name, []).append(len(self._entries))
+        self._entries.append((full, free, symbol))
+
+    def collapse(self, expr: Any) -> Any:
+        """Write subexpressions that equal a named value as that name: 1/(1+exp(−x))² becomes y²."""
+        free = expr.free_symbols
+        candidates = sorted({index for name in free for index in self._by_symbol.get(name, ())})
+        for index in candidates:
+            full, needed, symbol = self._entries[index]
+            if needed <= free:
+                expr = expr.subs(full, symbol)
+        return expr
 
 
 def to_text(expr: Any) -> str:

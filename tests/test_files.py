@@ -46,15 +46,18 @@ def test_sigkill_leaves_previous_output_intact(tmp_path):
     spec = tmp_path / "large.yaml"
     spec.write_text(LARGE_SPEC, encoding="utf-8")
     output = tmp_path / "figure.svg"
+    started = time.monotonic()
     first = run_cli("render", str(spec), "-o", str(output))
+    duration = time.monotonic() - started
     assert first.returncode == 0, first.stderr.decode()
     previous = output.read_bytes()
     output.write_bytes(previous + b"<!-- previous run -->")
     previous = output.read_bytes()
 
-    # Delays from just after start (loading) to late in the run (drawing or writing).
+    # Delays from just after start (loading) to late in the run (drawing or writing), as
+    # fractions of a whole run, so that most kills land inside a run on fast and slow machines.
     killed = 0
-    for delay in (0.05, 0.3, 0.6, 0.9, 1.2, 1.6, 2.0):
+    for delay in (duration * fraction for fraction in (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95)):
         process = _start_render(spec, output)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)

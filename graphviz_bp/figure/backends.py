@@ -132,7 +132,11 @@ class _quiet_stderr:
         text = self._file.read().decode("utf-8", "replace")
         self._file.close()
         for line in text.splitlines():
-            if line.startswith("Fontconfig"):
+            # graphviz-bp says itself when a layout is large, so Graphviz's size warning is dropped too.
+            if line.startswith("Fontconfig") or "layout may take a long time" in line:
                 logger.debug("suppressed: %s", line)
+            elif "too large for cairo-renderer bitmaps" in line:
+                print("graphviz-bp: the bitmap was scaled down to Cairo's size limit; SVG and PDF keep full"
+                      " resolution", file=sys.stderr)
             elif line.strip():
                 print(line, file=sys.stderr)
