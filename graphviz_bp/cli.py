@@ -395,12 +395,12 @@ def ops() -> None:
 def step(spec: Path, transcript: bool, color: bool, play: float | None, list_view: bool, precision: int,
          max_elements: int, graph: str | None, expand: str | None) -> None:
     """Step through the forward and backward passes of SPEC in the terminal, one node at a time."""
+    from graphviz_bp.annotations import annotations_for
     from graphviz_bp.engine import run as run_passes
     from graphviz_bp.step.app import run_step
     from graphviz_bp.step.state import Walkthrough
-    from graphviz_bp.symbolic import annotate
 
     with reported_errors():
         trace = run_passes(_load(spec, max_elements, graph, expand))
-        walk = Walkthrough(trace, annotate(trace.graph), precision=precision)
+        walk = Walkthrough(trace, annotations_for(trace.graph), precision=precision)
         run_step(walk, transcript=transcript, color=color, play=play, list_view=list_view)

@@ -12,18 +12,19 @@ symbolic labels, because the import alone costs about a quarter of a second.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import sympy as sp
 
+from graphviz_bp.annotations import Annotations
 from graphviz_bp.graph import Graph, Value
+from graphviz_bp.limits import DEFAULT_MAX_LABEL_LENGTH
 from graphviz_bp.ops import REGISTRY
 
 # Printed expressions longer than this many characters are replaced by a name: an unnamed
 # value by its node name, a gradient by ∂L/∂(name). This keeps deep graphs readable.
-DEFAULT_MAX_LENGTH = 24
+DEFAULT_MAX_LENGTH = DEFAULT_MAX_LABEL_LENGTH
 
 # An edge label longer than this multiple of the limit is written as ∂L/∂(input) instead,
 # so that no label of a figure grows without bound.
@@ -72,18 +73,6 @@ def _make_toolkit() -> SimpleNamespace:
 
 
 TOOLKIT = _make_toolkit()
-
-
-@dataclass(frozen=True)
-class Annotations:
-    """Printed symbolic labels: `forward[name]` for values, `edges[(node, slot)]` for gradients.
-
-    `edges` has no entry for an edge whose input is not differentiable.
-    """
-
-    forward: dict[str, str]
-    edges: dict[tuple[str, int], str]
-    grads: dict[str, str]
 
 
 def annotate(graph: Graph, max_length: int = DEFAULT_MAX_LENGTH) -> Annotations:
@@ -276,7 +265,8 @@ def _print_mul(expr: Any) -> str:
     rest = [f for f in commutative if not f.is_Number and not _is_gradient_symbol(f)]
     numerator = [f for f in rest if not _is_reciprocal(f)]
     denominator = [1 / f for f in rest if _is_reciprocal(f)]
-    factors = [*coefficient, *gradients, *numerator, *ordered]
+    # The upstream gradient comes first, as in the textbook: ∂L/∂y·2·x, ∂L/∂Y·Wᵀ.
+    factors = [*gradients, *coefficient, *numerator, *ordered]
 
     has_gradient = bool(gradients) or any(_contains_gradient(f) for f in ordered)
     if denominator and has_gradient:

@@ -20,6 +20,7 @@ from graphviz_bp.errors import SpecError
 from graphviz_bp.figure.labels import format_array, format_number, format_shape
 from graphviz_bp.figure.themes import Theme, get_theme
 from graphviz_bp.graph import Value
+from graphviz_bp.limits import DEFAULT_MAX_LABEL_LENGTH
 from graphviz_bp.ops import REGISTRY
 
 LabelMode = Literal["symbolic", "numeric", "both", "shapes"]
@@ -50,7 +51,7 @@ class RenderOptions:
     rankdir: str = "LR"
     precision: int = 4
     theme: str = "book"
-    max_label_length: int = 24
+    max_label_length: int = DEFAULT_MAX_LABEL_LENGTH
     transparent: bool = False
     # Draw the state after trace.steps[step]: later values and gradients are blank and the
     # step's node is highlighted. None draws the finished passes.
@@ -248,10 +249,10 @@ class _Symbols:
 def _symbolic_text(trace: Trace, options: RenderOptions) -> _Symbols | None:
     if options.labels not in ("symbolic", "both"):
         return None
-    # Imported here because sympy takes about a quarter of a second to import.
-    from graphviz_bp.symbolic import annotate
+    # Imported here: computing labels imports sympy, about a quarter of a second.
+    from graphviz_bp.annotations import annotations_for
 
-    notes = annotate(trace.graph, max_length=options.max_label_length)
+    notes = annotations_for(trace.graph, max_length=options.max_label_length)
     return _Symbols(notes.forward, notes.edges, notes.grads[trace.graph.output])
 
 

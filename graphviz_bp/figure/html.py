@@ -57,13 +57,13 @@ def html_viewer(trace: Trace, options: RenderOptions | None = None, backend: Bac
     Raises RenderError when `backend` is None and no Graphviz is available.
     """
     # Imported here because sympy takes about a quarter of a second to import.
-    from graphviz_bp.symbolic import annotate
+    from graphviz_bp.annotations import annotations_for
 
     options = options or RenderOptions()
     backend = backend or find_backend()
     if backend is None:
         raise RenderError("no Graphviz is available to draw the step viewer")
-    notes = annotate(trace.graph, max_length=options.max_label_length)
+    notes = annotations_for(trace.graph, max_length=options.max_label_length)
     walk = Walkthrough(trace, notes, precision=options.precision)
 
     frames = []

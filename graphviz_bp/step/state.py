@@ -20,7 +20,7 @@ from graphviz_bp.figure.labels import MINUS, format_array, format_number, format
 from graphviz_bp.ops import REGISTRY
 
 if TYPE_CHECKING:
-    from graphviz_bp.symbolic import Annotations
+    from graphviz_bp.annotations import Annotations
 
 # The key of the edge from the output value to the figure's terminal, which carries the seed.
 OUTPUT_SLOT_NODE = "#output"
@@ -56,7 +56,7 @@ class Edge:
 class Walkthrough:
     """The steps of a Trace with the labels and step indices that every frame needs.
 
-    With `notes` (from graphviz_bp.symbolic.annotate) the frames show symbolic expressions;
+    With `notes` (from graphviz_bp.annotations.annotations_for) the frames show symbolic expressions;
     without them, names only.
     """
 
