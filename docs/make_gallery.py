@@ -1,7 +1,7 @@
 """Regenerate docs/gallery.md and docs/gallery/*.svg from the specs in samples/.
 
-    python docs/make_gallery.py            # rewrite the gallery
-    python docs/make_gallery.py --check    # exit 1 when the gallery is out of date
+    .venv/bin/python docs/make_gallery.py            # rewrite the gallery
+    .venv/bin/python docs/make_gallery.py --check    # exit 1 when the gallery is out of date
 
 Each sample is a spec name in samples/: the YAML file when there is one, otherwise the .py file.
 Every figure is drawn with GALLERY_OPTIONS, which are the defaults of `graphviz-bp render`, so
@@ -31,7 +31,7 @@ SAMPLES = ROOT / "samples"
 GALLERY_PAGE = ROOT / "docs" / "gallery.md"
 GALLERY_FOLDER = ROOT / "docs" / "gallery"
 GALLERY_OPTIONS = RenderOptions()
-COMMAND = "python docs/make_gallery.py"
+COMMAND = ".venv/bin/python docs/make_gallery.py"
 # One line per sample in gallery.md, read back by --check and by tests/test_gallery.py.
 MARKER = re.compile(
     r"<!-- gallery-entry spec=(?P<spec>\S+) spec-sha256=(?P<spec_sha256>[0-9a-f]{64})"

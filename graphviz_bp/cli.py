@@ -25,6 +25,8 @@ SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 # Values of a graph to lay out at most by default: about 10 s in the compact layout, measured
 # by extrapolating from 6,000 values in 2.0 s with the bundled Graphviz 14.1.5 on 2 cores.
 DEFAULT_MAX_NODES = 20_000
+# Arrays up to this size are printed whole in the `run` table; --json prints any size.
+RUN_TABLE_MAX_ELEMENTS = 64
 MAX_ELEMENTS_HELP = "Maximum number of elements of any input array; larger ones are rejected before allocation."
 
 
@@ -81,8 +83,8 @@ def _load(spec: Path, max_elements: int, graph: str | None = None, expand: str |
 
 def _expand_option(function: Any) -> Any:
     return click.option("--expand", metavar="NAMES",
-                        help="Draw these composite nodes (comma-separated, or 'all') as primitive ops:"
-                             " sigmoid, affine and softmax_with_loss.")(function)
+                        help="Draw these nodes (comma-separated node names, or 'all') as primitive ops; only nodes"
+                             " of the composite ops sigmoid, affine and softmax_with_loss can expand.")(function)
 
 
 def _graph_option(function: Any) -> Any:
@@ -315,8 +317,8 @@ def run_command(spec: Path, as_json: bool, precision: int, max_elements: int, gr
     def cell(array: Any) -> str:
         if array is None:
             return "—"
-        lines = format_array(array, precision)
-        return "\n".join(lines) if lines else f"shape {array.shape}"
+        lines = format_array(array, precision, max_elements=RUN_TABLE_MAX_ELEMENTS)
+        return "\n".join(lines) if lines else f"shape {array.shape}; see --json"
 
     table = Table(title=f"{trace.graph.name}: output {trace.graph.output}")
     for column in ("name", "kind", "shape", "value", "gradient ∂L/∂name"):

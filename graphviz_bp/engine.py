@@ -157,6 +157,29 @@ def run(graph: Graph, overrides: Mapping[str, np.ndarray] | None = None) -> Trac
     grads[output] = seed
     edge_grads: dict[tuple[str, int], np.ndarray | None] = {}
 
+    try:
+        _backward(plan, caches, grads, edge_grads)
+    except NonFiniteError as error:
+        raise _located(graph, error) from None
+
+    for name in plan.needs:
+        if grads[name] is None:
+            # A differentiable value that the output does not depend on.
+            grads[name] = np.zeros(graph[name].shape)
+
+    return Trace(
+        graph=graph,
+        values=MappingProxyType(values),
+        grads=MappingProxyType(grads),
+        edge_grads=MappingProxyType(edge_grads),
+        steps=plan.steps,
+        seed=seed,
+    )
+
+
+def _backward(plan: _Plan, caches: dict[str, Any], grads: dict[str, Any],
+              edge_grads: dict[tuple[str, int], np.ndarray | None]) -> None:
+    """Run every node's backward step, filling `grads` and `edge_grads` in place."""
     # Overflow and invalid operations are reported by the finite checks, naming the node,
     # so NumPy's own warnings would only repeat them.
     with np.errstate(all="ignore"):
@@ -181,22 +204,24 @@ def run(graph: Graph, overrides: Mapping[str, np.ndarray] | None = None) -> Trac
                     grads[source] = grads[source] + grad
                     _check_finite(grads[source], source, f"the sum of the gradients that reach {source!r}")
 
-    for name in plan.needs:
-        if grads[name] is None:
-            # A differentiable value that the output does not depend on.
-            grads[name] = np.zeros(graph[name].shape)
 
-    return Trace(
-        graph=graph,
-        values=MappingProxyType(values),
-        grads=MappingProxyType(grads),
-        edge_grads=MappingProxyType(edge_grads),
-        steps=plan.steps,
-        seed=seed,
-    )
+def _located(graph: Graph, error: NonFiniteError) -> NonFiniteError:
+    """Point `error` at the spec line of the node it names."""
+    if error.location is None and error.node in graph.values:
+        error.location = graph[error.node].location
+    return error
 
 
 def _forward(
+    graph: Graph, overrides: Mapping[str, np.ndarray] | None, keep_caches: bool
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    try:
+        return _forward_unlocated(graph, overrides, keep_caches)
+    except NonFiniteError as error:
+        raise _located(graph, error) from None
+
+
+def _forward_unlocated(
     graph: Graph, overrides: Mapping[str, np.ndarray] | None, keep_caches: bool
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     plan = _plan(graph)
@@ -243,5 +268,6 @@ def _check_finite(array: np.ndarray, node: str, what: str) -> None:
     raise NonFiniteError(
         f"{what} is not finite ({bad}); this is the first non-finite value of the pass",
         node=node,
-        hint="check the inputs' ranges: log and division need positive or nonzero inputs",
+        hint="check the inputs' ranges: exp overflows above about 709, log needs positive inputs,"
+        " division nonzero divisors, and ** a non-negative base for fractional exponents",
     )

@@ -97,7 +97,8 @@ def test_render_bytes_svg(sigmoid_trace):
 @pytest.mark.parametrize(
     ("value", "precision", "expected"),
     [(220.00000000000003, 4, "220"), (-0.38745561900026, 4, "−0.3875"), (2.2, 4, "2.2"), (-0.0, 4, "0"),
-     (0.2350037122, 8, "0.23500371"), (1e-9, 3, "1e−09")],
+     (0.2350037122, 8, "0.23500371"), (1e-9, 3, "1e−09"), (220.00000000000003, 2, "220"), (100.0, 2, "100"),
+     (1.1, 1, "1"), (123456789.0, 4, "1.235e+08")],
 )
 def test_format_number(value, precision, expected):
     assert format_number(value, precision) == expected

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import run_cli
 
 from graphviz_bp.cli import main
 from graphviz_bp.engine import run
@@ -89,3 +90,13 @@ def test_bad_spec_exits_2_without_traceback(tmp_path):
     assert result.exit_code == 2
     assert "unknown op 'nosuchop'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_transcript_shows_matrix_inputs_as_rows():
+    result = run_cli("step", str(SAMPLES / "affine.yaml"), "--transcript")
+    out = result.stdout.decode()
+
+    assert result.returncode == 0
+    assert "input W, shape (2, 3):" in out
+    assert "[1 3 5]" in out
+    assert "= (2, 3)" not in out

@@ -270,7 +270,8 @@ class StepState:
         if expression is not None and expression != walk.label(name):
             parts += [(" = ", "plain"), (expression, "symbol")]
         substituted = walk.substituted(name)
-        if substituted is not None:
+        # −x with x = 0.5 substitutes to −0.5, which the result repeats, so it is left out.
+        if substituted is not None and (value.ndim or substituted != walk.number(value)):
             parts += [(" = ", "plain"), (substituted, "plain")]
         lines = _equals_array(parts, value, "forward", walk.precision)
         if value.ndim:

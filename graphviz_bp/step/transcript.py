@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TextIO
 
+import numpy as np
 from rich.console import Console
 from rich.text import Text
 
+from graphviz_bp.figure.labels import format_shape
 from graphviz_bp.step.layout import Palette
 from graphviz_bp.step.screen import line_text
-from graphviz_bp.step.state import StepState, Walkthrough, short_text
+from graphviz_bp.step.state import StepState, Walkthrough, format_matrix, short_text
 
 
 def transcript_lines(walk: Walkthrough) -> list[Text]:
@@ -23,8 +25,7 @@ def transcript_lines(walk: Walkthrough) -> list[Text]:
     if graph.description:
         lines.append(Text(graph.description))
     for value in graph.inputs:
-        text = short_text(walk.trace.values[value.name], walk.precision, 40)
-        lines.append(Text(f"input {walk.label(value.name)} = {text}"))
+        lines += _named_array(f"input {walk.label(value.name)}", walk.trace.values[value.name], walk.precision, "")
 
     state = StepState(walk)
     for position in range(len(walk)):
@@ -41,9 +42,17 @@ def transcript_lines(walk: Walkthrough) -> list[Text]:
         lines.append(Text(""))
         lines.append(Text("Gradients of the inputs:", style="bold"))
         for value in differentiable:
-            grad = short_text(walk.trace.grads[value.name], walk.precision, 40)
-            lines.append(Text(f"  {walk.grad_label(value.name)} = {grad}"))
+            lines += _named_array(walk.grad_label(value.name), walk.trace.grads[value.name], walk.precision, "  ")
     return lines
+
+
+def _named_array(label: str, array: np.ndarray, precision: int, indent: str) -> list[Text]:
+    """`label = value` on one line when it fits, else `label, shape (2, 3):` and the rows below."""
+    text = short_text(array, precision, 40)
+    if array.ndim == 0 or text != format_shape(array.shape):
+        return [Text(f"{indent}{label} = {text}")]
+    rows = format_matrix(array, precision)
+    return [Text(f"{indent}{label}, shape {text}:"), *[Text(f"{indent}    {row}") for row in rows]]
 
 
 def write_transcript(walk: Walkthrough, file: TextIO, color: bool = False) -> None:
