@@ -65,9 +65,13 @@ def render(
 
     path = Path(path)
     fmt = _format_of(path, format)
+    trace = trace_of(item)
+    source = trace.graph.source_path
+    if source is not None and path.exists() and path.resolve() == source:
+        raise SpecError(f"the output {path} is the spec itself", hint="choose another output path")
     options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
                             theme=theme, transparent=transparent)
-    return write_atomic(path, render_bytes(trace_of(item), fmt, options))
+    return write_atomic(path, render_bytes(trace, fmt, options))
 
 
 def trace_of(item: Any) -> Trace:
@@ -106,7 +110,12 @@ def notebook_svg(item: Trace | Graph) -> str | None:
 def _format_of(path: Path, fmt: str | None) -> str:
     suffix = path.suffix.lower().lstrip(".")
     if fmt is None:
-        fmt = suffix if suffix in FORMATS else "svg"
+        if suffix not in FORMATS:
+            raise SpecError(
+                f"cannot tell the format from the suffix of {path}",
+                hint=f"use a suffix from: {', '.join(FORMATS)}, or pass format=",
+            )
+        fmt = suffix
     if fmt not in FORMATS:
         raise SpecError(f"unknown format {fmt!r} for {path}", hint=f"use one of: {', '.join(FORMATS)}")
     if suffix in FORMATS and suffix != fmt:

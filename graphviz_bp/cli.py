@@ -292,7 +292,8 @@ def run_command(spec: Path, as_json: bool, precision: int, max_elements: int, gr
 
     with reported_errors():
         trace = run_passes(_load(spec, max_elements, graph, expand))
-    named = [v for v in trace.graph.values.values() if v.named and v.kind != "constant"]
+    # Every value the user named, a named constant (`y: 5`) included; generated ones are left out.
+    named = [v for v in trace.graph.values.values() if v.named]
 
     if as_json:
         document = {

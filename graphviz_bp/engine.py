@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -231,7 +232,10 @@ def _forward_unlocated(
         _check_finite(data, name, f"the {graph[name].kind} {name!r}")
         values[name] = data
     caches: dict[str, Any] = {}
-    with np.errstate(all="ignore"):
+    # NumPy's warnings (overflow, mean of an empty array) would only repeat what the finite
+    # checks report with the node's name.
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         for node in plan.nodes:
             out, cache = node.op.forward(tuple(values[src] for src in node.inputs), node.params)
             if type(out) is not np.ndarray or out.dtype is not _FLOAT64:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -104,8 +105,17 @@ class Graph:
 
         self.values: Mapping[str, Value] = MappingProxyType(sorted_values)
         self.output = output
+        _check_text(name, "the graph's name", location)
+        _check_text(description, "the description", location, newlines=True)
+        for value in sorted_values.values():
+            _check_text(value.name, f"the name {value.name!r}", value.location)
+            if value.label is not None:
+                _check_text(value.label, f"the label of {value.name!r}", value.location)
         self.name = name
         self.description = description
+        # The resolved path of the spec file that `graphviz_bp.spec.load` read, so that no
+        # output is ever written over it; None for graphs built in Python.
+        self.source_path: Path | None = None
         self.seed = _check_seed(seed, sorted_values[output].shape, location)
 
         consumers: dict[str, list[tuple[str, int]]] = {key: [] for key in sorted_values}
@@ -141,6 +151,19 @@ class Graph:
         from graphviz_bp.api import notebook_svg
 
         return notebook_svg(self)
+
+
+def _check_text(text: str, what: str, location: Location | None, newlines: bool = False) -> None:
+    """Raise GraphError for control characters, which would reach terminals as escape sequences."""
+    allowed = "\n\t" if newlines else ""
+    for char in text:
+        code = ord(char)
+        if (code < 0x20 or 0x7F <= code < 0xA0) and char not in allowed:
+            raise GraphError(
+                f"{what} contains the control character U+{code:04X}: {text[:40]!r}",
+                location=location,
+                hint="names, labels and descriptions are plain text",
+            )
 
 
 def _checked_leaf(value: Value) -> Value:

@@ -30,13 +30,16 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
         return path
 
     folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(2, "the folder does not exist", str(folder))
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644 & ~_umask())
+        # A replaced file keeps its permissions; a new one gets the usual 0644 under the umask.
+        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o644 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -87,14 +87,25 @@ def test_write_frames_keeps_other_files_with_force(tmp_path, trace):
     folder = tmp_path / "frames"
     folder.mkdir()
     (folder / "notes.txt").write_text("mine")
-    (folder / "step-99-backward.dot").write_text("stale frame")
+    # Named like a frame, but not written by graphviz-bp: it is the user's file.
+    (folder / "step-99-backward.dot").write_text("my own notes")
 
     with pytest.raises(SpecError, match="already contains other files"):
         write_step_frames(trace, folder, "dot", RenderOptions(), None)
     write_step_frames(trace, folder, "dot", RenderOptions(), None, force=True)
 
     assert (folder / "notes.txt").read_text() == "mine"
-    assert not (folder / "step-99-backward.dot").exists()
+    assert (folder / "step-99-backward.dot").read_text() == "my own notes"
+
+
+def test_write_frames_removes_only_its_own_stale_frames(tmp_path, trace):
+    folder = tmp_path / "frames"
+    write_step_frames(trace, folder, "dot", RenderOptions(), None)
+    short = run(load(SAMPLES / "apple.yaml"))
+    write_step_frames(short, folder, "dot", RenderOptions(), None)
+
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert names == [frame_name(s.index, s.phase, len(short.steps), "dot") for s in short.steps]
 
 
 def test_cli_steps_writes_svg_frames(tmp_path):
@@ -102,7 +113,7 @@ def test_cli_steps_writes_svg_frames(tmp_path):
     result = run_cli("render", str(SAMPLES / "sigmoid_expanded.yaml"), "--steps", str(folder))
 
     assert result.returncode == 0, result.stderr.decode()
-    files = sorted(p.name for p in folder.iterdir())
+    files = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
     assert len(files) == 8
     assert files[-1] == "step-08-backward.svg"
     assert (folder / files[0]).read_bytes().startswith(b"<?xml")

@@ -6,6 +6,7 @@ can never run code. Only load .py specs that you trust.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import runpy
 import sys
@@ -52,11 +53,15 @@ def collect_graphs(path: str | Path, *, max_elements: int = arrays.DEFAULT_MAX_E
     sys.path.insert(0, folder)
     token = MAX_ELEMENTS.set(max_elements)
     try:
-        namespace = runpy.run_path(str(path), run_name=RUN_NAME)
+        # The spec's prints go to stderr, so that `run --json` and `render -o -` keep a clean stdout.
+        with contextlib.redirect_stdout(sys.stderr):
+            namespace = runpy.run_path(str(path), run_name=RUN_NAME)
     except GraphvizBPError as error:
         error.location = error.location or _innermost_location(error.__traceback__, path)
         raise
-    except (Exception, SystemExit) as error:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # the spec's own code: any error it raises is the user's
         raise _user_code_error(error, path) from None
     finally:
         MAX_ELEMENTS.reset(token)
@@ -68,7 +73,14 @@ def collect_graphs(path: str | Path, *, max_elements: int = arrays.DEFAULT_MAX_E
     for name, item in namespace.items():
         if name.startswith("_") or not isinstance(item, Graph | Network):
             continue
-        built = item.build() if isinstance(item, Network) else item
+        try:
+            built = item.build() if isinstance(item, Network) else item
+        except GraphvizBPError as error:
+            # Building happens here, after the spec ran, so only the spec file can be named.
+            error.location = Location(str(path), 1, 1) if error.location is None or \
+                not error.location.path.endswith(path.name) else error.location
+            error.message = f"{error.message} (the network assigned to {name!r})"
+            raise
         if id(built) not in seen:
             seen.add(id(built))
             graphs[name] = built

@@ -51,6 +51,9 @@ def read_spec_text(path: Path) -> str:
         size = path.stat().st_size
         if path.is_dir():
             raise SpecError(f"{path} is a folder, not a spec file", hint="name a .yaml or .py file")
+        if not path.is_file():
+            # A named pipe or device would block the read or never end.
+            raise SpecError(f"{path} is not a regular file", hint="name a .yaml or .py file")
         if size > MAX_SPEC_BYTES:
             raise LimitError(
                 f"{path} is {size:,} bytes, more than the limit of {MAX_SPEC_BYTES:,} for a spec",
@@ -129,7 +132,12 @@ class _SpecReader:
         seed = None
         if "seed" in top:
             seed_node = top["seed"][1]
-            seed = arrays.literal(self.python(loader, seed_node), what="the seed")
+            try:
+                seed = arrays.literal(self.python(loader, seed_node), what="the seed")
+            except GraphvizBPError as error:
+                error.location = error.location or self.where(seed_node)
+                error.hint = "the seed ∂L/∂output is a number, or an array of the output's shape"
+                raise
 
         name = self.text_field(loader, top, "name") or default_name
         description = self.text_field(loader, top, "description") or ""
