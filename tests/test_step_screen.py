@@ -137,3 +137,12 @@ def test_navigation_clamps_and_jumps(sigmoid):
     assert apply(state, "backward").position == 4
     assert apply(apply(state, "last"), "next").position == 7
     assert apply(apply(state, "last"), "forward").position == 0
+
+
+def test_single_op_graph_drawn_not_listed():
+    walk = walkthrough("sigmoid")
+    grid = compute_layout(walk, find_backend())
+    text = frame_text(StepState(walk).go(0), ScreenOptions(grid), width=100, height=30)
+
+    assert "List view" not in text
+    assert "│ σ │" in text

@@ -87,7 +87,9 @@ def progress_line(state: StepState, width: int, play_seconds: float | None) -> T
 def graph_area(state: StepState, options: ScreenOptions, width: int, height: int) -> list[Text]:
     """Draw the graph, scrolled to keep the active node in sight, or the list view."""
     grid = options.grid
-    if grid is None or options.list_view or height < MIN_GRAPH_ROWS:
+    # A small graph that fits whole is drawn even in fewer than MIN_GRAPH_ROWS rows.
+    too_low = height < MIN_GRAPH_ROWS and (grid is None or height < grid.height)
+    if grid is None or options.list_view or too_low:
         if grid is None:
             reason = options.no_grid_reason
         elif options.list_view:
