@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from engine_bench import bench_chain, bench_memory, bench_mlp  # noqa: E402
 from harness import Result, machine_description  # noqa: E402
 from render_bench import bench_render  # noqa: E402
+from scale_bench import bench_scale  # noqa: E402
 from startup_bench import bench_startup  # noqa: E402
 
 BENCHMARKS = {
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "startup": bench_startup,
     "render": bench_render,
     "memory": bench_memory,
+    "scale": bench_scale,
 }
 
 
