@@ -118,6 +118,8 @@ def _max_elements_option(function: Any) -> Any:
 @click.option("--dpi", type=click.IntRange(min=1), default=None,
               help="Resolution of PNG output in dots per inch (Graphviz's default is 96).")
 @click.option("--transparent", is_flag=True, help="Draw on a transparent background instead of the theme's.")
+@click.option("--font", metavar="FAMILY", default=None,
+              help="Font family of the figure, as fontconfig names it (default: DejaVu Sans, which has ∂, ·, −).")
 @click.option("--steps", "steps_folder", type=click.Path(file_okay=False, path_type=Path),
               help="Write one figure per forward and backward step into this folder, instead of one figure.")
 @click.option("--force", is_flag=True, help="With --steps: write the frames even if the folder holds other files.")
@@ -131,7 +133,8 @@ def _max_elements_option(function: Any) -> Any:
 @_graph_option
 @_expand_option
 def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forward_only: bool, rankdir: str,
-           precision: int, theme: str, dpi: int | None, transparent: bool, steps_folder: Path | None, force: bool,
+           precision: int, theme: str, dpi: int | None, transparent: bool, font: str | None,
+           steps_folder: Path | None, force: bool,
            layout: str, max_nodes: int, max_elements: int, graph: str | None, expand: str | None) -> None:
     """Render the computational graph of SPEC with values and gradients on every edge."""
     from graphviz_bp.engine import run as run_passes
@@ -145,7 +148,7 @@ def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forwar
         if fmt == "html":
             raise click.UsageError("--steps writes one figure per step; for the HTML step viewer use -o FILE.html")
         options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
-                                theme=theme, transparent=transparent, layout=layout)
+                                theme=theme, transparent=transparent, layout=layout, font=font)
         _render_steps(spec, steps_folder, fmt or "svg", options, force, max_elements, max_nodes, graph, expand)
         return
 
@@ -155,7 +158,7 @@ def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forwar
 
     with reported_errors():
         options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
-                                theme=theme, transparent=transparent, layout=layout)
+                                theme=theme, transparent=transparent, layout=layout, font=font)
         trace = run_passes(_load_figure_graph(spec, options, max_nodes, max_elements, graph, expand))
         source = to_dot_source(trace, options)
         if fmt == "dot":

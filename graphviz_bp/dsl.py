@@ -249,10 +249,14 @@ class Network:
         number = _number(value, f"constant {name!r}", location)
         return self._add_leaf(leaf(name, number, constant=True, location=location))
 
-    def node(self, name: str, expression: Tensor | float, *, label: str | None = None) -> Tensor:
+    def node(
+        self, name: str, expression: Tensor | float, *, label: str | None = None, expand: bool = False
+    ) -> Tensor:
         """Name `expression` and add it, with its unnamed subexpressions, to the graph.
 
-        `label` replaces the op's symbol in figures. A number makes a named constant.
+        `label` replaces the op's symbol in figures. `expand=True` draws a sigmoid, affine
+        or softmax_with_loss node as its primitive ops, as `expand: true` does in YAML. A
+        number makes a named constant.
         """
         location = user_location()
         self._check_new_name(name, location)
@@ -287,6 +291,7 @@ class Network:
             label=None if label is None else str(label),
             shape=root.shape,
             location=location,
+            expand=bool(expand),
         )
         for value in values:
             self._values.append(value)

@@ -114,3 +114,18 @@ def test_cli_check_passes_expanded():
     result = run_cli("check", str(SAMPLES / "two_layer_net.yaml"), "--expand", "all")
 
     assert result.returncode == 0, result.stdout.decode()
+
+
+def test_dsl_expand_flag_matches_yaml(write_spec):
+    import graphviz_bp as bp
+
+    with bp.Network("sigmoid") as net:
+        x = net.input("x", 0.5)
+        net.output(net.node("y", bp.sigmoid(x), expand=True))
+    from_python = to_dot_source(run(expand(net.build())))
+    text = "name: sigmoid\ninputs:\n  x: 0.5\nnodes:\n  y: {op: sigmoid, args: [x], expand: true}\noutput: y\n"
+    path = write_spec(text)
+    from_yaml = to_dot_source(run(expand(load(path))))
+
+    assert from_python == from_yaml
+    assert "exp" in from_python

@@ -268,3 +268,64 @@ def test_spec_rejects_control_characters_in_names(name):
         load_yaml("spec.yaml", text=text)
 
     assert caught.value.location.line == 2
+
+
+# Random expression trees written both as YAML text and with the Python DSL. Each tree is a
+# tuple: ("name", n), ("number", c), ("unary", op, child) or ("binary", symbol, left, right).
+_UNARY = ("neg", "exp", "sigmoid", "tanh")
+_BINARY = ("+", "-", "*")
+_trees = st.recursive(
+    st.one_of(
+        st.tuples(st.just("name"), st.sampled_from(["x", "y"])),
+        st.tuples(st.just("number"), st.integers(min_value=-3, max_value=3)),
+    ),
+    lambda children: st.one_of(
+        st.tuples(st.just("unary"), st.sampled_from(_UNARY), children),
+        st.tuples(st.just("binary"), st.sampled_from(_BINARY), children, children),
+    ),
+    max_leaves=8,
+)
+
+
+def _tree_text(tree) -> str:
+    kind = tree[0]
+    if kind == "name":
+        return tree[1]
+    if kind == "number":
+        return str(tree[1])
+    if kind == "unary":
+        inner = _tree_text(tree[2])
+        return f"-({inner})" if tree[1] == "neg" else f"{tree[1]}({inner})"
+    return f"({_tree_text(tree[2])}) {tree[1]} ({_tree_text(tree[3])})"
+
+
+def _tree_tensor(tree, names, bp):
+    kind = tree[0]
+    if kind == "name":
+        return names[tree[1]]
+    if kind == "number":
+        return tree[1]
+    if kind == "unary":
+        inner = _tree_tensor(tree[2], names, bp)
+        return -inner if tree[1] == "neg" else getattr(bp, tree[1])(inner)
+    left, right = _tree_tensor(tree[2], names, bp), _tree_tensor(tree[3], names, bp)
+    return {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}[tree[1]](left, right)
+
+
+def _has_name(tree) -> bool:
+    return tree[0] == "name" or any(_has_name(child) for child in tree[2:] if isinstance(child, tuple))
+
+
+@BOUNDED
+@given(_trees.filter(lambda tree: tree[0] in ("unary", "binary") and _has_name(tree)))
+def test_yaml_and_dsl_give_same_dot(tree):
+    import graphviz_bp as bp
+
+    text = f"name: g\ninputs:\n  x: 0.3\n  y: -0.7\nnodes:\n  z: \"{_tree_text(tree)}\"\noutput: z\n"
+    from_yaml = load_yaml("random.yaml", text=text)
+    with bp.Network("g") as net:
+        names = {"x": net.input("x", 0.3), "y": net.input("y", -0.7)}
+        net.output(net.node("z", _tree_tensor(tree, names, bp)))
+    options = RenderOptions(labels="numeric")
+
+    assert to_dot_source(run(net.build()), options) == to_dot_source(run(from_yaml), options)

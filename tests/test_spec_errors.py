@@ -204,3 +204,18 @@ def test_scientific_notation_is_a_number(write_spec):
     graph = load(write_spec("inputs:\n  x: 1e-3\noutput: x\n"))
 
     assert float(graph["x"].data) == 0.001
+
+
+@pytest.mark.parametrize(("expression", "value"), [("-(-1) * x", 1.0), ("2 * 3 + x", 6.0), ("2 ** 3 * x", 8.0)])
+def test_constant_arithmetic_folded(write_spec, expression, value):
+    graph = load(write_spec(f"inputs:\n  x: 1.0\nnodes:\n  y: {expression}\noutput: y\n"))
+    constants = [v for v in graph.values.values() if v.kind == "constant"]
+
+    assert len(constants) == 1
+    assert float(constants[0].data) == value
+
+
+@pytest.mark.parametrize("expression", ["x * (1 / 0)", "x * 9 ** 9 ** 9", "x * (-8) ** 0.5"])
+def test_constant_arithmetic_errors(write_spec, expression):
+    with pytest.raises(SpecError, match="constant expression"):
+        load(write_spec(f"inputs:\n  x: 1.0\nnodes:\n  y: \"{expression}\"\noutput: y\n"))

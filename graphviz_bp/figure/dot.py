@@ -60,6 +60,8 @@ class RenderOptions:
     # so that large graphs lay out several times faster, and "auto" picks compact above
     # COMPACT_THRESHOLD values.
     layout: str = "auto"
+    # A fontconfig family name such as "Noto Sans CJK SC"; None uses the theme's DejaVu Sans.
+    font: str | None = None
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
@@ -90,7 +92,7 @@ def build_dot(trace: Trace, options: RenderOptions | None = None) -> graphviz.Di
     dot = graphviz.Digraph(name=_dot_id(graph.name))
     background = "transparent" if options.transparent else theme.background
     dot.attr(rankdir=options.rankdir, bgcolor=background, nodesep="0.25", ranksep="0.3")
-    dot.attr("node", fontname=theme.font, fontcolor=theme.forward, color=theme.node_line,
+    dot.attr("node", fontname=options.font or theme.font, fontcolor=theme.forward, color=theme.node_line,
              style="filled", fillcolor=theme.node_fill)
     dot.attr("edge", color=theme.node_line, arrowsize="0.7")
 
@@ -184,7 +186,7 @@ def _build_compact_dot(trace: Trace, options: RenderOptions, theme: Theme) -> gr
     dot = graphviz.Digraph(name=_dot_id(graph.name))
     background = "transparent" if options.transparent else theme.background
     dot.attr(rankdir=options.rankdir, bgcolor=background, nodesep="0.2", ranksep="0.3")
-    dot.attr("node", fontname=theme.font, fontcolor=theme.forward, color=theme.node_line,
+    dot.attr("node", fontname=options.font or theme.font, fontcolor=theme.forward, color=theme.node_line,
              style="filled", fillcolor=theme.node_fill, margin="0.05,0.02")
     dot.attr("edge", color=theme.node_line, arrowsize="0.6")
 

@@ -8,6 +8,8 @@ calls of registered ops with positional arguments and the op's keyword parameter
 from __future__ import annotations
 
 import ast
+import math
+import operator
 import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -27,6 +29,14 @@ BINARY_OPS: dict[type[ast.operator], str] = {
     ast.Div: "div",
     ast.Pow: "pow",
     ast.MatMult: "matmul",
+}
+# Arithmetic on numbers only, which the parser folds into one constant as Python would.
+FOLDABLE: dict[type[ast.operator], Callable[[float, float], float]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
 }
 # Separates a node's name from the index of a generated subexpression; user names may not use it.
 GENERATED_SEPARATOR = "#"
@@ -146,10 +156,11 @@ class _Builder:
             return self.constant(node, node.value)
         if isinstance(node, ast.Name):
             return self.name(node)
+        if isinstance(node, ast.UnaryOp | ast.BinOp):
+            number = self.folded(node, depth)
+            if number is not None:
+                return self.constant(node, number)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            if isinstance(node.operand, ast.Constant):
-                sign = -1 if isinstance(node.op, ast.USub) else 1
-                return self.constant(node, sign * self._number(node.operand))
             if isinstance(node.op, ast.UAdd):
                 return self.build(node.operand, depth + 1)
             return self.operation(node, "neg", [node.operand], {}, depth)
@@ -164,6 +175,45 @@ class _Builder:
             location=self.where(node),
             hint="expressions use numbers, names, + - * / ** @, unary minus, .T and op calls",
         )
+
+    def folded(self, node: ast.expr, depth: int) -> float | None:
+        """Return the value of a subexpression of numbers only (`-(-1)`, `2 * 3`), else None.
+
+        Python evaluates such arithmetic before the DSL sees it, so the YAML front end folds
+        it too and both give the same graph. Calls such as exp(2) stay ops in both. The
+        arithmetic is done in float64, so `9 ** 9 ** 9` overflows at once instead of
+        building a huge integer.
+        """
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Constant):
+            return float(self._number(node))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            operand = self.folded(node.operand, depth + 1)
+            if operand is None:
+                return None
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp) and type(node.op) in FOLDABLE:
+            left = self.folded(node.left, depth + 1)
+            right = self.folded(node.right, depth + 1) if left is not None else None
+            if right is None:
+                return None
+            try:
+                result = FOLDABLE[type(node.op)](left, right)
+            except (ZeroDivisionError, OverflowError) as error:
+                raise SpecError(
+                    f"the constant expression {self.segment(node)!r} cannot be computed: {error}",
+                    location=self.where(node),
+                    hint="constants must be finite numbers",
+                ) from None
+            if isinstance(result, complex) or not math.isfinite(result):
+                raise SpecError(
+                    f"the constant expression {self.segment(node)!r} is not a finite real number",
+                    location=self.where(node),
+                    hint="constants must be finite numbers",
+                )
+            return result
+        return None
 
     def _number(self, node: ast.Constant) -> float:
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
