@@ -22,6 +22,7 @@ it, and is shared after that.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import itertools
 import os
 import sys
@@ -279,17 +280,11 @@ class Network:
             )
         values = _flatten(expression, name)
         root = values[-1]
-        values[-1] = Value(
+        values[-1] = dataclasses.replace(
+            root,
             name=name,
-            kind=root.kind,
-            op=root.op,
-            inputs=root.inputs,
-            params=root.params,
-            data=root.data,
-            requires_grad=root.requires_grad,
             named=True,
             label=None if label is None else str(label),
-            shape=root.shape,
             location=location,
             expand=bool(expand),
         )

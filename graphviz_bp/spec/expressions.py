@@ -8,6 +8,7 @@ calls of registered ops with positional arguments and the op's keyword parameter
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 import operator
 import sys
@@ -116,19 +117,7 @@ class _Builder:
                 hint=f"use {root!r} directly where {self.node_name!r} is needed",
             )
         # The root value takes the node's own name.
-        renamed = Value(
-            name=self.node_name,
-            kind=root.kind,
-            op=root.op,
-            inputs=root.inputs,
-            params=root.params,
-            data=root.data,
-            requires_grad=root.requires_grad,
-            named=True,
-            label=label,
-            shape=root.shape,
-            location=root.location,
-        )
+        renamed = dataclasses.replace(root, name=self.node_name, named=True, label=label)
         return [*self.values, renamed]
 
     def where(self, node: ast.AST) -> Location | None:
