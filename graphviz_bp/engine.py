@@ -90,7 +90,7 @@ class _NodePlan:
 
 @dataclass(frozen=True)
 class _Plan:
-    """What the passes look up for every node, computed once per Graph."""
+    """Per-node data that the passes look up, computed once per Graph."""
 
     leaves: tuple[tuple[str, np.ndarray], ...]
     nodes: tuple[_NodePlan, ...]
@@ -108,10 +108,12 @@ def _plan(graph: Graph) -> _Plan:
     plan = _PLANS.get(graph)
     if plan is not None:
         return plan
+
     needs: set[str] = set()
     for value in graph.values.values():
         if (value.is_leaf and value.requires_grad) or any(src in needs for src in value.inputs):
             needs.add(value.name)
+
     nodes = tuple(
         _NodePlan(
             name=node.name,
@@ -125,6 +127,7 @@ def _plan(graph: Graph) -> _Plan:
         for node in graph.nodes
     )
     leaves = tuple((v.name, v.data) for v in graph.values.values() if v.is_leaf)
+
     steps = [Step(i, "forward", node.name) for i, node in enumerate(nodes)]
     # A node takes a backward step when it needs a gradient and the output depends on it.
     reached = {graph.output}
@@ -132,6 +135,7 @@ def _plan(graph: Graph) -> _Plan:
         if node.name in reached and node.needs_grad:
             steps.append(Step(len(steps), "backward", node.name))
             reached.update(src for src, needed in zip(node.inputs, node.input_needs, strict=True) if needed)
+
     plan = _Plan(leaves, nodes, frozenset(needs), graph[graph.output].shape, tuple(steps))
     _PLANS[graph] = plan
     return plan

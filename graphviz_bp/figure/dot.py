@@ -78,9 +78,10 @@ class RenderOptions:
 def build_dot(trace: Trace, options: RenderOptions | None = None) -> graphviz.Digraph:
     """Build the figure of `trace` as a graphviz.Digraph (not yet laid out).
 
-    Each edge of the computational graph is drawn as two DOT edges through a label node: a
-    table whose thin middle row carries the line, with the forward value above it and the
-    gradient below it (left and right of it with rankdir TB).
+    In the full layout, each edge of the computational graph is drawn as two DOT edges
+    through a label node. The label node is a table whose thin middle row carries the line,
+    with the forward value above it and the gradient below it (left and right with rankdir
+    TB). The compact layout is built by `_build_compact_dot`.
     """
     options = options or RenderOptions()
     theme = get_theme(options.theme)
