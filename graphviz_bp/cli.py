@@ -122,7 +122,7 @@ def _max_elements_option(function: Any) -> Any:
               help="Font family of the figure, as fontconfig names it (default: DejaVu Sans, which has ∂, ·, −).")
 @click.option("--steps", "steps_folder", type=click.Path(file_okay=False, path_type=Path),
               help="Write one figure per forward and backward step into this folder, instead of one figure.")
-@click.option("--force", is_flag=True, help="With --steps: write the frames even if the folder holds other files.")
+@click.option("--force", is_flag=True, help="With --steps: write the frames even if the folder contains other files.")
 @click.option("--layout", type=click.Choice(["auto", "full", "compact"]), default="auto", show_default=True,
               help="full: values and gradients on the edges as in the textbook; compact: inside the nodes, without"
                    " formulas, several times faster on large graphs; auto: compact above 2,000 values.")
@@ -142,13 +142,15 @@ def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forwar
     from graphviz_bp.figure.backends import INSTALL_HINT
     from graphviz_bp.output import write_atomic
 
+    with reported_errors():
+        options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
+                                theme=theme, transparent=transparent, layout=layout, font=font)
+
     if steps_folder is not None:
         if output is not None:
             raise click.UsageError("--steps writes a folder of frames; leave out -o/--output")
         if fmt == "html":
             raise click.UsageError("--steps writes one figure per step; for the HTML step viewer use -o FILE.html")
-        options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
-                                theme=theme, transparent=transparent, layout=layout, font=font)
         _render_steps(spec, steps_folder, fmt or "svg", options, force, max_elements, max_nodes, graph, expand)
         return
 
@@ -157,8 +159,6 @@ def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forwar
     _check_target(spec, target)
 
     with reported_errors():
-        options = RenderOptions(labels=labels, forward_only=forward_only, rankdir=rankdir, precision=precision,
-                                theme=theme, transparent=transparent, layout=layout, font=font)
         trace = run_passes(_load_figure_graph(spec, options, max_nodes, max_elements, graph, expand))
         source = to_dot_source(trace, options)
         if fmt == "dot":
@@ -191,7 +191,7 @@ def render(spec: Path, output: Path | None, fmt: str | None, labels: str, forwar
 
 def _load_figure_graph(spec: Path, options: Any, max_nodes: int, max_elements: int, graph: str | None,
                        expand: str | None) -> Graph:
-    """Load SPEC for a figure: reject it above `max_nodes` values, and say when the layout is compact."""
+    """Load SPEC for a figure: reject it above `max_nodes` values, and print a notice when the layout is compact."""
     from graphviz_bp.errors import LimitError
     from graphviz_bp.figure.dot import COMPACT_THRESHOLD, resolve_layout
 

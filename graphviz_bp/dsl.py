@@ -35,7 +35,7 @@ from graphviz_bp.errors import GraphError, GraphvizBPError, Location, ShapeError
 from graphviz_bp.graph import Graph, Value, leaf
 from graphviz_bp.ops import REGISTRY, Shape, get_op
 from graphviz_bp.spec import arrays
-from graphviz_bp.spec.expressions import GENERATED_SEPARATOR
+from graphviz_bp.spec.expressions import GENERATED_SEPARATOR, invalid_name_reason
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -359,15 +359,7 @@ class Network:
         return tensor
 
     def _check_new_name(self, name: Any, location: Location | None) -> None:
-        problem = None
-        if not isinstance(name, str):
-            problem = f"{name!r} is not text"
-        elif not name.strip():
-            problem = "an empty name"
-        elif GENERATED_SEPARATOR in name:
-            problem = f"the name {name!r}: {GENERATED_SEPARATOR!r} is reserved for generated subexpressions"
-        elif name.startswith("__"):
-            problem = f"the name {name!r}: names starting with two underscores are reserved"
+        problem = f"{name!r} is not text" if not isinstance(name, str) else invalid_name_reason(name)
         if problem:
             raise SpecError(f"invalid name: {problem}", location=location)
         if name in self._tensors:

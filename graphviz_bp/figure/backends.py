@@ -132,7 +132,7 @@ class _quiet_stderr:
         text = self._file.read().decode("utf-8", "replace")
         self._file.close()
         for line in text.splitlines():
-            # graphviz-bp says itself when a layout is large, so Graphviz's size warning is dropped too.
+            # graphviz-bp prints its own notice for a large layout, so Graphviz's size warning is dropped.
             if line.startswith("Fontconfig") or "layout may take a long time" in line:
                 logger.debug("suppressed: %s", line)
             elif "too large for cairo-renderer bitmaps" in line:

@@ -12,6 +12,7 @@ import dataclasses
 import math
 import operator
 import sys
+import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -41,6 +42,21 @@ FOLDABLE: dict[type[ast.operator], Callable[[float, float], float]] = {
 }
 # Separates a node's name from the index of a generated subexpression; user names may not use it.
 GENERATED_SEPARATOR = "#"
+
+
+def invalid_name_reason(name: str) -> str | None:
+    """Return why `name` cannot name an input or node, or None when it can."""
+    if not name.strip():
+        return "an empty name"
+    if GENERATED_SEPARATOR in name:
+        return f"the name {name!r}: {GENERATED_SEPARATOR!r} is reserved for generated subexpressions"
+    if name.startswith("__"):
+        return f"the name {name!r}: names starting with two underscores are reserved"
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
+        # Terminals would read control characters as escape sequences, and Graphviz rejects
+        # lone surrogates.
+        return f"the name {name!r} contains a control character or a lone surrogate"
+    return None
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import yaml
 from graphviz_bp.errors import GraphvizBPError, LimitError, Location, SpecError, did_you_mean
 from graphviz_bp.graph import Graph, Value, leaf
 from graphviz_bp.spec import arrays
-from graphviz_bp.spec.expressions import GENERATED_SEPARATOR, parse_expression
+from graphviz_bp.spec.expressions import GENERATED_SEPARATOR, invalid_name_reason, parse_expression
 
 # Specs are hand-written files of a few kilobytes; a larger file is almost certainly not one.
 MAX_SPEC_BYTES = 5_000_000
@@ -242,16 +241,7 @@ class _SpecReader:
         return value
 
     def check_name(self, name: str, key_node: yaml.Node) -> None:
-        problem = None
-        if not name.strip():
-            problem = "an empty name"
-        elif GENERATED_SEPARATOR in name:
-            problem = f"the name {name!r}: {GENERATED_SEPARATOR!r} is reserved for generated subexpressions"
-        elif name.startswith("__"):
-            problem = f"the name {name!r}: names starting with two underscores are reserved"
-        elif any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
-            # Figures could only show such characters as placeholder symbols.
-            problem = f"the name {name!r} contains a control character or a lone surrogate"
+        problem = invalid_name_reason(name)
         if problem:
             raise SpecError(f"invalid name: {problem}", location=self.where(key_node))
 
